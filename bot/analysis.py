@@ -1,0 +1,65 @@
+"""Keyword analysis: text -> index terms for BM25 and for query-term coverage.
+
+Unicode NFKC and case folding, curly quotes folded, possessives dropped ("Johnson's" ->
+"johnson"), numbers kept whole ("2,000" -> "2000", "1996"), English stop words removed and
+Snowball (Porter2) stemming.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {"would", "could", "should", "might", "must", "shall"}
+# numbers with separators ("2,000", "3.5"), then runs of letters and digits ("1996", "item7")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:'[^\W_]+)*")
+_WORD = re.compile(r"[^\W\d_]+")
+_CLITICS = frozenset({"s", "d", "ll", "ve", "re", "m"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Folded words and numbers of a text, before stop words and stemming."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    out: list[str] = []
+    for token in _TOKEN.findall(folded):
+        if token[0].isdigit():
+            out.append(token.replace(",", ""))
+            continue
+        base, _, suffix = token.partition("'")
+        out.append(base if suffix in _CLITICS else token.replace("'", ""))
+    return out
+
+
+def name_terms(sentences: Iterable[str]) -> set[str]:
+    """Terms that are always capitalised inside a sentence: names ("Johnson", "Mic", "White").
+
+    The retriever leaves them out when it picks the answer sentence, so that a sentence is not
+    chosen merely for repeating the names in the question.
+    """
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for sentence in sentences:
+        for word in _WORD.findall(sentence)[1:]:
+            for term in terms(word):
+                (capitalised if word[0].isupper() else lower).add(term)
+    return capitalised - lower
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: words without stop words, stemmed (numbers are kept as they are)."""
+    kept = [w for w in words(text) if w not in STOPWORDS]
+    stems = _stemmer().stemWords([w for w in kept if not w[0].isdigit()])
+    it = iter(stems)
+    return [w if w[0].isdigit() else next(it) for w in kept]

@@ -1,0 +1,94 @@
+"""The shared vocabulary: articles, passages, hits. Plain frozen dataclasses, no behaviour
+beyond small derived properties, so every layer can pass them around and tests can build them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One source article: metadata from the front matter and the body text.
+
+    Offsets in passages, sentences and quotations all index into ``body``.
+    """
+
+    doc_id: str
+    title: str
+    body: str
+    author: str | None = None
+    outlet: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    url: str | None = None
+    credit: str | None = None
+    source_file: str = ""  # file name inside the corpus directory
+    content_hash: str = ""  # sha256 of the file's bytes
+
+    def citation_fields(self) -> dict[str, str | None]:
+        """The fields a citation shows, in the order of the --json contract."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "author": self.author,
+            "outlet": self.outlet,
+            "published": self.published,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A verbatim slice of an article body: ``article.body[start:end] == text``.
+
+    ``sentences`` are (start, end) offsets into the same body, each inside the passage.
+    """
+
+    doc_id: str
+    paragraph: int  # 1-based paragraph number in the body
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...] = field(default_factory=tuple)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s.start - self.start : s.end - self.start] for s in self.sentences]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its answer sentence (offsets into the article body)."""
+
+    passage: Passage
+    article: Article
+    score: float
+    answer: Span
+
+    @property
+    def answer_text(self) -> str:
+        return self.article.body[self.answer.start : self.answer.end]
+
+    def is_verbatim(self) -> bool:
+        """The passage is its article's text at its offsets, and the answer lies inside it."""
+        p = self.passage
+        return (
+            self.article.doc_id == p.doc_id
+            and self.article.body[p.start : p.end] == p.text
+            and p.start <= self.answer.start < self.answer.end <= p.end
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question: whether the sources answer it, and the passages."""
+
+    question: str
+    answered: bool
+    hits: tuple[Hit, ...]
+    message: str | None = None  # a one-line notice for the user (bad input), else None

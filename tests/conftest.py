@@ -1,0 +1,54 @@
+"""Shared fixtures. Every path the program writes points into a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.embedding import HashEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEED_ARTICLE = CORPUS / "alice-marie-johnson-bustle.md"
+SHARED_EVAL = ROOT.parent / "shared" / "eval" / "case_questions.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "CASEBOT_CORPUS_DIR",
+        "CASEBOT_INDEX_DIR",
+        "CASEBOT_MODEL",
+        "CASEBOT_ANN_MIN_PASSAGES",
+        "CASEBOT_TOP_K",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CASEBOT_INDEX_DIR", str(tmp_path / "index-from-env"))
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A copy of the bundled corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
+    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def fake_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+def write_article(directory: Path, name: str, body: str, title: str = "A test article", **meta: str) -> Path:
+    lines = ["---", f"title: {title}"] + [f"{k}: {v}" for k, v in meta.items()] + ["---", "", body]
+    path = directory / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
