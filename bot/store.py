@@ -1,0 +1,553 @@
+"""The index on disk: build it atomically and incrementally, load it with checks.
+
+Layout of ``index/``::
+
+    CURRENT                 the name of the live build (replaced atomically with os.replace)
+    builds/<name>/          one complete build:
+        articles.jsonl      article metadata and body (what every offset points into)
+        passages.jsonl      passages with offsets, sentence offsets and text hashes
+        vectors.npy         passage vectors, float32, L2-normalised (row i = passage i)
+        sentences.npy       sentence vectors, rows listed per passage in passages.jsonl
+        keyword/            BM25 index (bm25s: JSON and .npy files, no pickle)
+        ann.faiss           approximate FAISS index, only for large corpora
+        manifest.json       written last: format, model, counts, corpus hashes, file sizes
+    .lock                   held while a build runs
+
+A reader follows CURRENT, so a build killed at any moment leaves the previous build live.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bot.analysis import name_terms, terms
+from bot.chunking import make_passages
+from bot.models import Article, Passage, Span
+
+if TYPE_CHECKING:
+    from bot.embedding import Embedder
+
+FORMAT_VERSION = 1
+CURRENT_FILE = "CURRENT"
+BUILDS_DIR = "builds"
+LOCK_FILE = ".lock"
+_BUILD_FILES = ("articles.jsonl", "passages.jsonl", "vectors.npy", "sentences.npy")
+
+
+class IndexError_(RuntimeError):
+    """Base class: the index cannot be used as it is. The message says what to do."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    """Built with another model or format version."""
+
+
+class IndexBusy(IndexError_):
+    pass
+
+
+@dataclass(frozen=True)
+class StaleReport:
+    changed: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.changed or self.added or self.removed)
+
+    def describe(self) -> str:
+        parts = []
+        for label, names in (("changed", self.changed), ("added", self.added), ("removed", self.removed)):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        return "; ".join(parts)
+
+
+@dataclass
+class Index:
+    """A loaded build: everything a Retriever needs, read-only."""
+
+    path: Path
+    manifest: dict[str, Any]
+    articles: dict[str, Article]
+    passages: list[Passage]
+    passage_hashes: list[str]
+    sentence_rows: list[int]  # first row in sentence_vectors of each passage's sentences
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    keyword: Any  # bm25s.BM25
+    names: frozenset[str]  # keyword terms that are names (see analysis.name_terms)
+    dense: Any = None  # faiss index, built or read lazily
+    _df: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["model"])
+
+    @property
+    def built_at(self) -> str:
+        return str(self.manifest["built_at"])
+
+    def dense_index(self) -> Any:
+        """The FAISS index over passage vectors (exact, or approximate when built so)."""
+        if self.dense is None:
+            import faiss
+
+            ann = self.path / "ann.faiss"
+            if ann.exists():
+                index = faiss.read_index(str(ann))
+                index.nprobe = int(self.manifest["search"].get("nprobe", 16))
+            else:
+                index = faiss.IndexFlatIP(self.vectors.shape[1])
+                if len(self.vectors):
+                    index.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self.dense = index
+        return self.dense
+
+    def stale_report(self, corpus_dir: Path) -> StaleReport:
+        from bot.corpus import corpus_fingerprint
+
+        built: dict[str, str] = dict(self.manifest.get("corpus", {}))
+        skipped = set(self.manifest.get("skipped", []))
+        now = corpus_fingerprint(corpus_dir)
+        return StaleReport(
+            changed=tuple(sorted(n for n in now if n in built and now[n] != built[n])),
+            added=tuple(sorted(n for n in now if n not in built and n not in skipped)),
+            removed=tuple(sorted(n for n in built if n not in now)),
+        )
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    articles: int
+    passages: int
+    sentences: int
+    computed: int  # vectors embedded in this build
+    reused: int  # vectors taken over from the previous build
+    seconds: float
+    search: str
+
+
+# ---------------------------------------------------------------- reading
+
+
+def live_build(index_dir: Path) -> Path:
+    """The directory of the live build. Raises IndexMissing when there is none."""
+    pointer = index_dir / CURRENT_FILE
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexMissing(f"no index in {index_dir}: run python -m bot.reindex") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorrupt(f"cannot read {pointer}: {exc}; run python -m bot.reindex") from None
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise IndexCorrupt(f"{pointer} does not name a build; run python -m bot.reindex")
+    return index_dir / BUILDS_DIR / name
+
+
+def load_index(index_dir: Path, *, model: str | None = None) -> Index:
+    """Load the live build of ``index_dir``; with ``model``, insist it was built with it."""
+    return load_build(live_build(index_dir), model=model)
+
+
+def load_build(path: Path, *, model: str | None = None) -> Index:
+    """Load one build directory, checking its manifest and files."""
+    manifest = _read_manifest(path)
+    if model is not None and manifest["model"] != model:
+        raise IndexMismatch(
+            f"the index was built with model {manifest['model']!r} but the setting asks for "
+            f"{model!r}: run python -m bot.reindex"
+        )
+    for name, meta in manifest["files"].items():
+        file = path / name
+        if not file.is_file() or file.stat().st_size != meta["bytes"]:
+            raise IndexCorrupt(f"index file {name} is missing or damaged: run python -m bot.reindex")
+    try:
+        articles = {
+            a.doc_id: a for a in (_article_from_json(r) for r in _read_jsonl(path / "articles.jsonl"))
+        }
+        passages, hashes, rows = [], [], []
+        for record in _read_jsonl(path / "passages.jsonl"):
+            passages.append(
+                Passage(
+                    doc_id=record["doc_id"],
+                    paragraph=int(record["paragraph"]),
+                    start=int(record["start"]),
+                    end=int(record["end"]),
+                    text=record["text"],
+                    sentences=tuple(Span(int(s), int(e)) for s, e in record["sentences"]),
+                )
+            )
+            hashes.append(record["hash"])
+            rows.append(int(record["sentence_row"]))
+        vectors = np.load(path / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r", allow_pickle=False)
+        import bm25s
+
+        keyword = bm25s.BM25.load(str(path / "keyword"), mmap=True, allow_pickle=False)
+        names = frozenset(str(t) for t in json.loads((path / "names.json").read_text(encoding="utf-8")))
+    except IndexError_:
+        raise
+    except Exception as exc:  # any parse error means the same thing to the user
+        raise IndexCorrupt(f"index in {path} is damaged ({exc}): run python -m bot.reindex") from None
+
+    counts = manifest["counts"]
+    dim = int(manifest["dimension"])
+    if (
+        vectors.shape != (len(passages), dim)
+        or sentence_vectors.shape != (int(counts["sentences"]), dim)
+        or len(passages) != int(counts["passages"])
+        or len(articles) != int(counts["articles"])
+        or vectors.dtype != np.float32
+    ):
+        raise IndexCorrupt(f"index in {path} does not match its manifest: run python -m bot.reindex")
+    for p in passages:
+        article = articles.get(p.doc_id)
+        if article is None or article.body[p.start : p.end] != p.text:
+            raise IndexCorrupt(
+                f"index in {path} has a passage that is not in its article: run python -m bot.reindex"
+            )
+    index = Index(path, manifest, articles, passages, hashes, rows, vectors, sentence_vectors, keyword, names)
+    try:
+        index.dense_index()  # read now: a later rebuild may delete this build's files
+    except Exception as exc:
+        raise IndexCorrupt(
+            f"the vector index in {path} is damaged ({exc}): run python -m bot.reindex"
+        ) from None
+    return index
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    file = path / "manifest.json"
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorrupt(f"index build {path.name} has no manifest: run python -m bot.reindex") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"cannot read {file} ({exc}): run python -m bot.reindex") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{file} is not a manifest: run python -m bot.reindex")
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"the index has format {manifest.get('format')!r}, this version reads {FORMAT_VERSION}: "
+            "run python -m bot.reindex"
+        )
+    for key in ("model", "dimension", "counts", "files", "corpus", "built_at", "search"):
+        if key not in manifest:
+            raise IndexCorrupt(f"{file} has no {key!r}: run python -m bot.reindex")
+    return manifest
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _article_from_json(r: dict[str, Any]) -> Article:
+    return Article(
+        doc_id=r["doc_id"],
+        title=r["title"],
+        body=r["body"],
+        author=r.get("author"),
+        outlet=r.get("outlet"),
+        published=r.get("published"),
+        url=r.get("url"),
+        credit=r.get("credit"),
+        source_file=r.get("source_file", ""),
+        content_hash=r.get("content_hash", ""),
+    )
+
+
+# ---------------------------------------------------------------- building
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index directory's build lock; IndexBusy if another build holds it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK_FILE).open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise IndexBusy(
+                    f"another reindex is running on {index_dir}; try again when it ends"
+                ) from None
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_index(
+    articles: Sequence[Article],
+    embedder: Embedder,
+    index_dir: Path,
+    *,
+    ann_min_passages: int = 50_000,
+    skipped: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build a new index from ``articles`` and make it live, atomically.
+
+    Vectors of passages and sentences whose text is unchanged since the live build (same
+    model) are reused. The live build is replaced only after the new one loads and verifies.
+    """
+    started = time.perf_counter()
+    with build_lock(index_dir):
+        builds = index_dir / BUILDS_DIR
+        builds.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(index_dir)
+        previous = _previous_vectors(index_dir, embedder.name)
+
+        passages = [p for a in articles for p in make_passages(a)]
+        bodies = {a.doc_id: a.body for a in articles}
+        sentence_texts = [bodies[p.doc_id][s.start : s.end] for p in passages for s in p.sentences]
+        passage_hashes = [_text_hash(p.text) for p in passages]
+        sentence_hashes = [_text_hash(t) for t in sentence_texts]
+
+        vectors, computed_p = _vectors_for(
+            [p.text for p in passages], passage_hashes, previous, embedder, progress
+        )
+        sentence_vectors, computed_s = _vectors_for(
+            sentence_texts, sentence_hashes, previous, embedder, progress
+        )
+
+        name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
+        tmp = builds / f".tmp-{name}"
+        tmp.mkdir()
+        _write_jsonl(tmp / "articles.jsonl", (_article_to_json(a) for a in articles))
+        row = 0
+        records = []
+        for p, h in zip(passages, passage_hashes, strict=True):
+            records.append(
+                {
+                    "doc_id": p.doc_id,
+                    "paragraph": p.paragraph,
+                    "start": p.start,
+                    "end": p.end,
+                    "text": p.text,
+                    "sentences": [[s.start, s.end] for s in p.sentences],
+                    "sentence_row": row,
+                    "hash": h,
+                }
+            )
+            row += len(p.sentences)
+        _write_jsonl(tmp / "passages.jsonl", records)
+        _save_npy(tmp / "vectors.npy", vectors)
+        _save_npy(tmp / "sentences.npy", sentence_vectors)
+        _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
+        (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
+        search = _save_dense(tmp, vectors, ann_min_passages)
+
+        files = {}
+        for file in sorted(tmp.rglob("*")):
+            if file.is_file():
+                files[str(file.relative_to(tmp))] = {"bytes": file.stat().st_size, "sha256": _file_hash(file)}
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": embedder.name,
+            "dimension": int(vectors.shape[1]),
+            "normalized": True,
+            "metric": "inner_product",
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "counts": {
+                "articles": len(articles),
+                "passages": len(passages),
+                "sentences": len(sentence_texts),
+            },
+            "corpus": {a.source_file: a.content_hash for a in articles},
+            "skipped": sorted(skipped),
+            "search": search,
+            "files": files,
+        }
+        _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        _fsync_dir(tmp)
+
+        final = builds / name
+        os.replace(tmp, final)
+        _fsync_dir(builds)
+        load_build(final, model=embedder.name)  # verify before going live
+        _write_atomic(index_dir / CURRENT_FILE, name + "\n")
+        _fsync_dir(index_dir)
+        _remove_leftovers(index_dir)
+        return BuildReport(
+            path=final,
+            articles=len(articles),
+            passages=len(passages),
+            sentences=len(sentence_texts),
+            computed=computed_p + computed_s,
+            reused=len(passages) + len(sentence_texts) - computed_p - computed_s,
+            seconds=time.perf_counter() - started,
+            search=search["kind"],
+        )
+
+
+def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+    """Text hash -> vector from the live build, when it used the same model."""
+    try:
+        old = load_index(index_dir, model=model)
+    except IndexError_:
+        return {}
+    known: dict[str, np.ndarray] = {}
+    for i, h in enumerate(old.passage_hashes):
+        known.setdefault(h, old.vectors[i])
+    for p, first in zip(old.passages, old.sentence_rows, strict=True):
+        body = old.articles[p.doc_id].body
+        for k, s in enumerate(p.sentences):
+            known.setdefault(_text_hash(body[s.start : s.end]), old.sentence_vectors[first + k])
+    return known
+
+
+def _vectors_for(
+    texts: list[str],
+    hashes: list[str],
+    previous: dict[str, np.ndarray],
+    embedder: Embedder,
+    progress: Callable[[str], None] | None,
+) -> tuple[np.ndarray, int]:
+    todo = [i for i, h in enumerate(hashes) if h not in previous]
+    dim = embedder.dimension if (todo or not previous) else len(next(iter(previous.values())))
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in previous:
+            out[i] = previous[h]
+    if todo:
+        if progress:
+            progress(f"embedding {len(todo)} texts")
+        out[todo] = embedder.embed([texts[i] for i in todo])
+    return out, len(todo)
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _article_to_json(a: Article) -> dict[str, Any]:
+    return {
+        **a.citation_fields(),
+        "credit": a.credit,
+        "source_file": a.source_file,
+        "content_hash": a.content_hash,
+        "body": a.body,
+    }
+
+
+def _write_jsonl(path: Path, records: Any) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _save_keyword(path: Path, tokenized: list[list[str]]) -> None:
+    import bm25s
+
+    keyword = bm25s.BM25()
+    keyword.index(tokenized, show_progress=False)
+    keyword.save(str(path), allow_pickle=False)
+
+
+def _save_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[str, Any]:
+    """Exact search (built at load) for small corpora; an IVF index past ann_min_passages."""
+    n = len(vectors)
+    if n < max(ann_min_passages, 1):
+        return {"kind": "exact"}
+    import faiss
+
+    nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
+    quantizer = faiss.IndexFlatIP(vectors.shape[1])
+    index = faiss.IndexIVFFlat(quantizer, vectors.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = (
+        vectors
+        if n <= nlist * 256
+        else vectors[np.random.default_rng(0).choice(n, nlist * 256, replace=False)]
+    )
+    index.train(np.ascontiguousarray(sample))
+    index.add(np.ascontiguousarray(vectors))
+    faiss.write_index(index, str(path / "ann.faiss"))
+    return {"kind": "ivf", "nlist": nlist, "nprobe": max(8, min(nlist, nlist // 8))}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Delete unfinished builds and all but the newest superseded one (under the build lock).
+
+    The newest superseded build is kept so that a process still serving it keeps working.
+    """
+    builds = index_dir / BUILDS_DIR
+    try:
+        live = live_build(index_dir).name
+    except IndexError_:
+        live = None
+    older = sorted(
+        e.name
+        for e in (builds.iterdir() if builds.is_dir() else ())
+        if e.is_dir() and not e.name.startswith(".") and live is not None and e.name < live
+    )
+    keep = {live, *older[-1:]}
+    for entry in builds.iterdir() if builds.is_dir() else ():
+        if entry.is_dir() and entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+    for entry in index_dir.glob(f".{CURRENT_FILE}.tmp-*"):
+        entry.unlink(missing_ok=True)

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.corpus import load_corpus
+from bot.embedding import HashEmbedder
+from bot.engine import CorpusBroken, open_engine, rebuild
+from bot.retrieval import Retriever
+from bot.store import (
+    CURRENT_FILE,
+    IndexBusy,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    build_index,
+    build_lock,
+    live_build,
+    load_index,
+)
+from tests.conftest import ROOT, write_article
+
+
+def _build(settings: Settings, embedder: HashEmbedder, **kw):
+    return rebuild(settings, embedder, **kw)[0]
+
+
+def test_build_then_load(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    report = _build(settings, fake_embedder)
+    assert (report.articles, report.passages, report.reused) == (1, 10, 0)
+    assert report.computed == report.passages + report.sentences
+    index = load_index(settings.index_dir, model=fake_embedder.name)
+    assert index.vectors.shape == (10, fake_embedder.dimension)
+    manifest = json.loads((live_build(settings.index_dir) / "manifest.json").read_text())
+    assert manifest["format"] == 1 and manifest["model"] == "hash-256" and manifest["normalized"] is True
+    assert manifest["corpus"] == {
+        "alice-marie-johnson-bustle.md": index.articles["alice-marie-johnson-bustle"].content_hash
+    }
+    assert not index.stale_report(settings.corpus_dir).stale
+
+
+def test_second_build_computes_no_vectors(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    _build(settings, fake_embedder)
+    first = np.array(load_index(settings.index_dir).vectors)
+    fake_embedder.calls = 0
+    report = _build(settings, fake_embedder)
+    assert report.computed == 0 and fake_embedder.calls == 0
+    assert report.reused == report.passages + report.sentences
+    assert np.array_equal(np.array(load_index(settings.index_dir).vectors), first)
+
+
+def test_changed_article_recomputes_only_its_passages(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    write_article(
+        settings.corpus_dir, "second.md", "First paragraph here.\n\nSecond paragraph, two. Sentences."
+    )
+    _build(settings, fake_embedder)
+    write_article(settings.corpus_dir, "second.md", "First paragraph here.\n\nSecond paragraph changed.")
+    fake_embedder.calls = 0
+    report = _build(settings, fake_embedder)
+    # one new passage and its one sentence; everything else reused
+    assert report.computed == 2 == fake_embedder.calls
+
+
+def test_stale_report(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    _build(settings, fake_embedder)
+    seed = settings.corpus_dir / "alice-marie-johnson-bustle.md"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    write_article(settings.corpus_dir, "new.md", "Text.")
+    report = load_index(settings.index_dir).stale_report(settings.corpus_dir)
+    assert report.changed == ("alice-marie-johnson-bustle.md",)
+    assert report.added == ("new.md",)
+    assert "changed: alice-marie-johnson-bustle.md" in report.describe()
+    _build(settings, fake_embedder)
+    assert not load_index(settings.index_dir).stale_report(settings.corpus_dir).stale
+
+
+def test_missing_index_and_model_mismatch(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    with pytest.raises(IndexMissing, match=r"bot\.reindex"):
+        load_index(settings.index_dir)
+    _build(settings, fake_embedder)
+    with pytest.raises(IndexMismatch, match="hash-256"):
+        load_index(settings.index_dir, model="all-MiniLM-L6-v2")
+
+
+def test_format_version_mismatch(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    _build(settings, fake_embedder)
+    manifest_path = live_build(settings.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="format"):
+        load_index(settings.index_dir)
+
+
+@pytest.mark.parametrize("damage", ["truncate-vectors", "garbage-passages", "no-manifest", "bad-pointer"])
+def test_damaged_index_is_a_clear_error(settings: Settings, fake_embedder: HashEmbedder, damage: str) -> None:
+    _build(settings, fake_embedder)
+    build = live_build(settings.index_dir)
+    if damage == "truncate-vectors":
+        data = (build / "vectors.npy").read_bytes()
+        (build / "vectors.npy").write_bytes(data[: len(data) // 2])
+    elif damage == "garbage-passages":
+        size = (build / "passages.jsonl").stat().st_size
+        (build / "passages.jsonl").write_bytes(b"x" * size)
+    elif damage == "no-manifest":
+        (build / "manifest.json").unlink()
+    else:
+        (settings.index_dir / CURRENT_FILE).write_text("../../etc")
+    with pytest.raises(IndexCorrupt, match=r"bot\.reindex"):
+        load_index(settings.index_dir)
+
+
+def test_broken_corpus_keeps_the_old_index(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    _build(settings, fake_embedder)
+    before = live_build(settings.index_dir)
+    (settings.corpus_dir / "broken.md").write_text("---\ntitle: x\npublished: soon\n---\nbody\n")
+    with pytest.raises(CorpusBroken, match=r"broken\.md:3: published"):
+        _build(settings, fake_embedder)
+    assert live_build(settings.index_dir) == before
+    assert load_index(settings.index_dir).passages
+    report = _build(settings, fake_embedder, skip_bad=True)
+    assert report.articles == 1
+    manifest = load_index(settings.index_dir).manifest
+    assert manifest["skipped"] == ["broken.md"]
+    assert not load_index(settings.index_dir).stale_report(settings.corpus_dir).stale
+
+
+def test_open_engine_builds_on_first_use(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    engine = open_engine(settings, fake_embedder)
+    assert engine.built is not None and engine.built.passages == 10
+    again = open_engine(settings, fake_embedder)
+    assert again.built is None
+
+
+def test_a_second_build_is_refused_while_one_runs(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    with build_lock(settings.index_dir), pytest.raises(IndexBusy):
+        _build(settings, fake_embedder)
+
+
+def test_old_builds_are_cleaned_but_the_previous_one_kept(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    for _ in range(4):
+        _build(settings, fake_embedder)
+    builds = sorted(p.name for p in (settings.index_dir / "builds").iterdir())
+    assert len(builds) == 2 and builds[-1] == live_build(settings.index_dir).name
+
+
+def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    rng = random.Random(7)
+    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()  # noqa: SIM905
+    for n in range(30):
+        paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
+        write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
+    articles = load_corpus(corpus).articles
+    report = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
+    assert report.search == "ivf"
+    index = load_index(tmp_path / "index")
+    assert index.manifest["search"]["kind"] == "ivf"
+    answer = Retriever(index, fake_embedder).ask("item7x3 judge", k=3)
+    assert answer.hits and answer.hits[0].passage.text.endswith("item7x3.")
+
+
+_KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+from bot.corpus import load_corpus
+from bot.embedding import HashEmbedder
+from bot.store import build_index
+
+class Slow(HashEmbedder):
+    def embed(self, texts):
+        time.sleep(0.02 * len(texts))
+        return super().embed(texts)
+
+print("start", flush=True)
+build_index(load_corpus(Path(sys.argv[1])).articles, Slow(), Path(sys.argv[2]))
+print("done", flush=True)
+"""
+
+
+def test_reindex_killed_at_any_moment_leaves_a_working_index(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    _build(settings, fake_embedder)
+    seed = settings.corpus_dir / "alice-marie-johnson-bustle.md"
+    original = seed.read_text(encoding="utf-8")
+    rng = random.Random(1)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    outcomes = set()
+    for attempt in range(10):
+        # change every paragraph so that the build must embed everything again
+        seed.write_text(original.replace(".", f". ({attempt})", 40), encoding="utf-8")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _KILL_SCRIPT, str(settings.corpus_dir), str(settings.index_dir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "start"
+        time.sleep(rng.uniform(0.0, 1.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        index = load_index(settings.index_dir)
+        answer = Retriever(index, fake_embedder).ask("What did the judge call Johnson?")
+        assert answer.hits and all(h.is_verbatim() for h in answer.hits)
+        outcomes.add(index.stale_report(settings.corpus_dir).stale)
+    assert outcomes == {True, False}, "kills should land both before and after the swap"
