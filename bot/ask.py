@@ -1,0 +1,67 @@
+"""python -m bot.ask: answer questions about the case from a terminal.
+
+python -m bot.ask "Who commuted Alice Marie Johnson's sentence?"
+python -m bot.ask --json -k 5 "..."
+printf 'question one\nquestion two\n' | python -m bot.ask --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.cli import add_location_args, note, positive_k, run, settings_from_args
+from bot.engine import open_engine
+from bot.replies import answer_to_json, answer_to_text
+from bot.retrieval import clean_question
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.ask", description="Answer a question from the case sources, quoting them."
+    )
+    parser.add_argument("question", nargs="?", help="the question (default: one question per line on stdin)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per question")
+    parser.add_argument("-k", type=positive_k, default=None, help="passages to show (default 3)")
+    add_location_args(parser)
+    args = parser.parse_args(argv)
+    return run(lambda: _ask(args))
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if args.question is not None:
+        _, notice = clean_question(args.question)
+        if notice:
+            note(notice)
+            return 2
+    settings = settings_from_args(args)
+    k = args.k or settings.top_k
+    engine = open_engine(settings, progress=note)
+    if engine.stale.stale:
+        note(
+            f"warning: the index is stale, the corpus changed since it was built "
+            f"({engine.stale.describe()}); answering from the last build. Run: python -m bot.reindex"
+        )
+    questions = [args.question] if args.question is not None else _stdin_questions()
+    first = True
+    for question in questions:
+        answer = engine.retriever.ask(question, k=k)
+        if args.json:
+            print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
+        else:
+            if not first:
+                print("\n" + "-" * 40)
+            print(answer_to_text(answer), flush=True)
+        first = False
+    return 0
+
+
+def _stdin_questions():
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""What the terminal entry points share: location flags, settings, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import Settings, SettingsError
+from bot.embedding import ModelError
+from bot.engine import CorpusBroken
+from bot.store import IndexError_
+
+
+def add_location_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--corpus", type=Path, help="corpus directory (default: CASEBOT_CORPUS_DIR or corpus/)"
+    )
+    parser.add_argument("--index", type=Path, help="index directory (default: CASEBOT_INDEX_DIR or index/)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    changes = {}
+    if getattr(args, "corpus", None):
+        changes["corpus_dir"] = args.corpus
+    if getattr(args, "index", None):
+        changes["index_dir"] = args.index
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def note(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def positive_k(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"-k must be a whole number, not {raw!r}") from None
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError("-k must be between 1 and 50")
+    return value
+
+
+def run(main: Callable[[], int]) -> int:
+    """Run an entry point, turning expected failures into one line on stderr."""
+    try:
+        return main()
+    except CorpusBroken as exc:
+        note(f"error: {exc}")
+        return 1
+    except (IndexError_, ModelError, SettingsError) as exc:
+        note(f"error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        note("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,95 @@
+"""The loaded product: settings -> index (built on first use) -> retriever.
+
+Every entry point (terminal commands, the Discord bot) opens the engine through here, so
+they all answer the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.corpus import CorpusError, load_corpus
+from bot.embedding import Embedder, load_embedder
+from bot.retrieval import Retriever
+from bot.store import BuildReport, Index, IndexMissing, StaleReport, build_index, load_index
+
+
+class CorpusBroken(RuntimeError):
+    """The corpus has bad files; nothing was built and the old index stays."""
+
+    def __init__(self, errors: tuple[CorpusError, ...]) -> None:
+        self.errors = errors
+        lines = [str(e) for e in errors]
+        super().__init__(
+            f"{len(errors)} corpus file(s) cannot be read; the index was not changed:\n  "
+            + "\n  ".join(lines)
+            + "\nFix them, or run python -m bot.reindex --skip-bad to index the others."
+        )
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    embedder: Embedder
+    index: Index
+    retriever: Retriever
+    stale: StaleReport
+    built: BuildReport | None = None  # set when this open had to build the index
+
+
+def rebuild(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    skip_bad: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[BuildReport, tuple[CorpusError, ...]]:
+    """Build the index from the corpus. Raises CorpusBroken unless ``skip_bad``."""
+    loaded = load_corpus(settings.corpus_dir)
+    if loaded.errors and not skip_bad:
+        raise CorpusBroken(loaded.errors)
+    if not loaded.articles:
+        raise CorpusBroken(
+            loaded.errors or (CorpusError(str(settings.corpus_dir), None, "no article files (*.md, *.txt)"),)
+        )
+    embedder = embedder or load_embedder(settings.model)
+    report = build_index(
+        loaded.articles,
+        embedder,
+        settings.index_dir,
+        ann_min_passages=settings.ann_min_passages,
+        skipped=[e.file for e in loaded.errors],
+        progress=progress,
+    )
+    return report, loaded.errors
+
+
+def open_engine(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    build_if_missing: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Engine:
+    """Load the index (building it when there is none) and a retriever over it."""
+    embedder = embedder or load_embedder(settings.model)
+    built = None
+    try:
+        index = load_index(settings.index_dir, model=embedder.name)
+    except IndexMissing:
+        if not build_if_missing:
+            raise
+        if progress:
+            progress("no index yet: building it from the corpus (first use only)")
+        built, _ = rebuild(settings, embedder, progress=progress)
+        index = load_index(settings.index_dir, model=embedder.name)
+    return Engine(
+        settings=settings,
+        embedder=embedder,
+        index=index,
+        retriever=Retriever(index, embedder),
+        stale=index.stale_report(settings.corpus_dir),
+        built=built,
+    )

@@ -1,0 +1,50 @@
+"""python -m bot.reindex: build or refresh index/ from corpus/.
+
+Atomic (the old index stays live until the new one is verified) and incremental (vectors of
+unchanged passages are reused). A corpus with a bad file is refused unless --skip-bad.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.cli import add_location_args, note, run, settings_from_args
+from bot.embedding import SentenceTransformerEmbedder, load_embedder
+from bot.engine import rebuild
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.reindex", description="Build or refresh the search index from the corpus."
+    )
+    add_location_args(parser)
+    parser.add_argument(
+        "--skip-bad", action="store_true", help="index the good files and skip unreadable ones"
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    args = parser.parse_args(argv)
+    return run(lambda: _reindex(args))
+
+
+def _reindex(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    embedder = load_embedder(settings.model)
+    if isinstance(embedder, SentenceTransformerEmbedder) and not args.quiet:
+        embedder.show_progress = True  # a progress bar on long builds
+    report, skipped = rebuild(
+        settings, embedder, skip_bad=args.skip_bad, progress=None if args.quiet else note
+    )
+    for error in skipped:
+        note(f"skipped {error}")
+    vectors = report.computed + report.reused
+    print(
+        f"Indexed {report.articles} article(s): {report.passages} passages, {report.sentences} sentences; "
+        f"vectors: {report.computed} computed, {report.reused} reused (of {vectors}); "
+        f"{report.search} search; {report.seconds:.1f} s -> {report.path}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

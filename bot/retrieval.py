@@ -1,0 +1,236 @@
+"""The Retriever: question in, cited verbatim hits out.
+
+1. Candidates: the passages nearest to the question by dense vectors (FAISS) together with
+   the best BM25 passages.
+2. Each candidate's sentences are scored: cosine similarity to the question, plus a small
+   bonus when a sentence holds the kind of thing the question asks for (a year for "when",
+   a duration for "how long", a quotation for "what did X say"), plus the share of the
+   question's focus terms (its keyword terms other than names) that the sentence holds.
+   The best sentence is the answer sentence.
+3. A passage scores ``W_PASSAGE * cos(passage) + W_SENTENCE * best sentence
+   + W_COVERAGE * coverage`` where coverage is the IDF-weighted share of the question's
+   keyword terms found in the passage.
+4. ``answered`` holds when the confidence of the top passage (its best sentence's cosine
+   plus ``W_CONF_COVERAGE`` * coverage) reaches ``ANSWER_THRESHOLD``. See README, "Scores".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.analysis import terms
+from bot.embedding import Embedder
+from bot.models import Answer, Hit, Passage, Span
+from bot.store import Index
+
+MAX_QUESTION_CHARS = 1000
+W_PASSAGE = 0.25
+W_SENTENCE = 0.45
+W_COVERAGE = 0.30
+W_RANK_FOCUS = 0.30  # focus terms in a sentence, for ranking passages
+W_ANSWER_FOCUS = 0.80  # ... and for picking the answer sentence within a passage
+TYPE_BONUS = 0.10
+W_CONF_COVERAGE = 0.20
+ANSWER_THRESHOLD = 0.33  # calibrated: see README "Scores and the answered decision"
+RELATED_FLOOR = 0.20  # below this confidence a passage is not even shown as related
+MAX_RELATED = 2
+CANDIDATES = 100
+
+EXAMPLE_QUESTION = "Who commuted Alice Marie Johnson's sentence?"
+
+# Characters that change nothing a reader sees but break matching: zero-width and bidi controls.
+_INVISIBLE = dict.fromkeys(
+    [
+        0x200B,
+        0x200C,
+        0x200D,
+        0x2060,
+        0xFEFF,
+        0x00AD,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+
+_YEAR = r"\b(?:1[6-9]\d\d|20\d\d)\b"
+_MONTH_DAY = (
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b"
+    r"|\blast (?:week|month|year|fall|spring|summer|winter)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
+)
+_DURATION = (
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|several|many)[\s-]+"
+    r"(?:years?|months?|weeks?|days?|hours?|decades?)\b|\bdecades\b"
+)
+_AGE = r"\b\d+-year-old\b|\baged? \d+\b|\b\d+ years old\b"
+_NUMBER = r"\d"
+_QUOTE = r"[\"\u201c\u201d]"
+# (question pattern, what a sentence that answers it contains)
+_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(q, re.IGNORECASE), re.compile(a))
+    for q, a in (
+        (r"\bhow old\b|\bage\b", _AGE),
+        (r"\bhow long\b|\bhow many (?:years|months|weeks|days|decades)\b", _DURATION),
+        (r"\bwhat year\b|\bwhich year\b|\bin what year\b", _YEAR),
+        (r"^\s*when\b|\bwhat (?:date|day|month)\b", f"{_YEAR}|{_MONTH_DAY}"),
+        (r"\bhow (?:much|many)\b", _NUMBER),
+        (
+            r"\bwhat did\b.*\b(?:say|said|tweet|tweeted|write|wrote|tell|told|call|called|post|posted)\b"
+            r"|\b(?:quote|words)\b",
+            _QUOTE,
+        ),
+    )
+)
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    row: int
+    score: float
+    confidence: float
+    answer: Span
+
+
+def clean_question(question: str) -> tuple[str, str | None]:
+    """The question with invisible characters removed, and a one-line notice if unusable."""
+    text = unicodedata.normalize("NFC", question).translate(_INVISIBLE)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    if not text:
+        return "", f"Please type a question, for example: {EXAMPLE_QUESTION}"
+    if len(text) > MAX_QUESTION_CHARS:
+        return "", (
+            f"That question is too long ({len(text):,} characters); please keep it under "
+            f"{MAX_QUESTION_CHARS:,}."
+        )
+    if not any(ch.isalnum() for ch in text):
+        return "", f"Please ask a question in words, for example: {EXAMPLE_QUESTION}"
+    return text, None
+
+
+class Retriever:
+    """Hybrid search over one loaded Index. Synchronous and thread-safe for reading."""
+
+    def __init__(self, index: Index, embedder: Embedder, *, threshold: float = ANSWER_THRESHOLD) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.threshold = threshold
+        scores = index.keyword.scores
+        self._indptr = np.asarray(scores["indptr"])
+        self._vocab: dict[str, int] = index.keyword.vocab_dict
+        self._n = max(len(index.passages), 1)
+
+    # ------------------------------------------------------------ public
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """Answer one question with up to ``k`` hits (fewer, labelled related, if unanswered)."""
+        text, notice = clean_question(question)
+        if notice is not None:
+            return Answer(question=question, answered=False, hits=(), message=notice)
+        if not self.index.passages:
+            return Answer(question=question, answered=False, hits=())
+        ranked = self.rank(text, self.embedder.embed([text])[0])
+        answered = bool(ranked) and ranked[0].confidence >= self.threshold
+        if answered:
+            chosen = ranked[: max(k, 1)]
+        else:
+            chosen = [r for r in ranked[: min(k, MAX_RELATED)] if r.confidence >= RELATED_FLOOR]
+        return Answer(question=question, answered=answered, hits=tuple(self._hit(r) for r in chosen))
+
+    def rank(self, question: str, query: np.ndarray) -> list[ScoredPassage]:
+        """All candidate passages for a cleaned question, best first."""
+        index = self.index
+        query_terms = terms(question)
+        weights = {t: self._idf(t) for t in query_terms}
+        total = sum(weights.values())
+        wanted = [answer for q, answer in _ANSWER_TYPES if q.search(question)]
+        # what the question asks about, without the names it mentions
+        focus = {t for t in query_terms if t not in index.names}
+
+        rows = self._candidates(query, [t for t in weights if t in self._vocab])
+        dense = np.asarray(index.vectors[rows], dtype=np.float32) @ query
+        scored = []
+        for row, passage_cos in zip(rows, dense, strict=True):
+            passage = index.passages[row]
+            first = index.sentence_rows[row]
+            sentence_cos = (
+                np.asarray(index.sentence_vectors[first : first + len(passage.sentences)], dtype=np.float32)
+                @ query
+            )
+            body = index.articles[passage.doc_id].body
+            coverage = _coverage(weights, total, set(terms(passage.text)))
+            sentences = [body[span.start : span.end] for span in passage.sentences]
+            sentence_terms = [set(terms(sentence)) for sentence in sentences]
+            focus_weights = _local_weights(focus, sentence_terms)
+            best, best_cos, best_answer, best_rank = passage.sentences[0], 0.0, -math.inf, -math.inf
+            for span, sentence, present, cos in zip(
+                passage.sentences, sentences, sentence_terms, sentence_cos, strict=True
+            ):
+                base = float(cos)
+                if wanted and any(a.search(sentence) for a in wanted):
+                    base += TYPE_BONUS
+                held = sum(focus_weights.get(t, 0.0) for t in present) / len(focus) if focus else 0.0
+                best_rank = max(best_rank, base + W_RANK_FOCUS * held)
+                if base + W_ANSWER_FOCUS * held > best_answer:
+                    best, best_cos, best_answer = span, float(cos), base + W_ANSWER_FOCUS * held
+            scored.append(
+                ScoredPassage(
+                    row=int(row),
+                    score=W_PASSAGE * float(passage_cos) + W_SENTENCE * best_rank + W_COVERAGE * coverage,
+                    confidence=best_cos + W_CONF_COVERAGE * coverage,
+                    answer=best,
+                )
+            )
+        scored.sort(key=lambda s: (-s.score, s.row))
+        return scored
+
+    # ------------------------------------------------------------ helpers
+
+    def _candidates(self, query: np.ndarray, known_terms: Sequence[str]) -> list[int]:
+        n = len(self.index.passages)
+        if n <= CANDIDATES:
+            return list(range(n))
+        _, ids = self.index.dense_index().search(query.reshape(1, -1).astype(np.float32), CANDIDATES)
+        rows = {int(i) for i in ids[0] if i >= 0}
+        if known_terms:
+            keyword = self.index.keyword.get_scores(list(known_terms))
+            top = np.argpartition(-keyword, CANDIDATES)[:CANDIDATES]
+            rows.update(int(i) for i in top if keyword[i] > 0)
+        return sorted(rows)
+
+    def _idf(self, term: str) -> float:
+        i = self._vocab.get(term)
+        df = 0
+        if i is not None and i + 1 < len(self._indptr):
+            df = int(self._indptr[i + 1] - self._indptr[i])
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def _hit(self, scored: ScoredPassage) -> Hit:
+        passage: Passage = self.index.passages[scored.row]
+        article = self.index.articles[passage.doc_id]
+        return Hit(passage=passage, article=article, score=scored.score, answer=scored.answer)
+
+
+def _local_weights(focus: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:
+    """Focus term -> 1 / (sentences of the passage that hold it): the rarer in the passage,
+    the more a term tells its sentence apart from the neighbours."""
+    weights = {}
+    for term in focus:
+        count = sum(term in present for present in sentence_terms)
+        if count:
+            weights[term] = 1.0 / count
+    return weights
+
+
+def _coverage(weights: dict[str, float], total: float, present: set[str]) -> float:
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in present) / total

@@ -1,0 +1,112 @@
+"""The terminal commands, run as a user runs them (real model, temporary index)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.model
+
+
+def _run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def env(corpus_dir: Path, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CASEBOT_CORPUS_DIR": str(corpus_dir),
+        "CASEBOT_INDEX_DIR": str(tmp_path / "cli-index"),
+    }
+
+
+def test_ask_builds_on_first_use_and_answers_in_json(env: dict[str, str]) -> None:
+    result = _run(["bot.ask", "--json", "Who commuted Alice Marie Johnson's sentence?"], env)
+    assert result.returncode == 0, result.stderr
+    assert "building it" in result.stderr
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    assert record["answered"] is True
+    top = record["hits"][0]
+    assert "Donald Trump had commuted" in top["text"] and top["paragraph"] == 1
+    assert top["outlet"] == "Bustle" and top["published"] == "2018-06-06" and top["url"] is None
+
+    # questions from stdin, one JSON line each; an off-topic one is declined
+    result = _run(
+        ["bot.ask", "--json", "-k", "2"],
+        env,
+        stdin="What did the judge call Johnson?\n\nHow do I bake sourdough bread?\n",
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["answered"] for r in records] == [True, False]
+    assert "quintessential entrepreneur" in records[0]["hits"][0]["answer"]
+    assert len(records[0]["hits"]) == 2
+
+    # plain text: the quoted passage with the answer marked, and the citation
+    result = _run(["bot.ask", "What did the judge call Johnson?"], env)
+    assert result.returncode == 0
+    assert "**The judge who sentenced Johnson called her" in result.stdout
+    assert "Bustle, by Morgan Brinlee, 2018-06-06, paragraph 8" in result.stdout
+
+    # bad input: one line, no traceback
+    for bad in ["", "x" * 10_000]:
+        result = _run(["bot.ask", bad], env)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_reindex_incremental_stale_and_broken_corpus(env: dict[str, str], corpus_dir: Path) -> None:
+    first = _run(["bot.reindex", "--quiet"], env)
+    assert first.returncode == 0, first.stderr
+    assert "Indexed 1 article(s): 10 passages" in first.stdout
+    second = _run(["bot.reindex", "--quiet"], env)
+    assert "0 computed" in second.stdout, second.stdout
+
+    seed = corpus_dir / "alice-marie-johnson-bustle.md"
+    seed.write_text(
+        seed.read_text(encoding="utf-8") + "\nJohnson was released from prison on Wednesday.\n",
+        encoding="utf-8",
+    )
+    stale = _run(["bot.ask", "--json", "When was Johnson released?"], env)
+    assert stale.returncode == 0
+    assert "stale" in stale.stderr and "alice-marie-johnson-bustle.md" in stale.stderr
+
+    (corpus_dir / "broken.md").write_bytes(b"---\ntitle: Broken\n---\nok\n\xff\n")
+    refused = _run(["bot.reindex"], env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "broken.md:5: not valid UTF-8" in refused.stderr
+    # the old index still answers
+    still = _run(["bot.ask", "--json", "What did the judge call Johnson?"], env)
+    assert still.returncode == 0 and json.loads(still.stdout)["answered"] is True
+
+    skipped = _run(["bot.reindex", "--skip-bad", "--quiet"], env)
+    assert skipped.returncode == 0 and "skipped broken.md:5" in skipped.stderr
+    assert "0 computed" not in skipped.stdout  # the new paragraph was embedded
+    fresh = _run(["bot.ask", "--json", "When was Johnson released from prison?"], env)
+    assert "stale" not in fresh.stderr
+    assert "released from prison on Wednesday" in fresh.stdout
+
+
+def test_eval_case_reports_metrics(env: dict[str, str]) -> None:
+    result = _run(["bot.eval", "case", str(ROOT / "tests" / "data" / "questions.jsonl"), "--json"], env)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["ask"] > 10 and 0 <= metrics["hit@1"] <= 1 and "misses" in metrics

@@ -1,0 +1,120 @@
+"""Retriever logic with the deterministic fake embedder (no model, no torch)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.embedding import HashEmbedder
+from bot.engine import Engine, open_engine
+from bot.replies import NOT_ANSWERED, answer_to_json, answer_to_text, marked_passage
+from bot.retrieval import MAX_QUESTION_CHARS, clean_question
+
+QUESTIONS = [
+    "Who commuted Alice Marie Johnson's sentence?",
+    "What did the judge call Johnson?",
+    "how much cocaine",
+    "1996",
+    "@everyone what did Kardashian tweet? <@&123456>",
+    "**bold** `code` [link](https://example.com) ||spoiler||",
+    "ما هو الحكم على جونسون؟",  # right-to-left text
+    "Johnson\u200b\u200d's sentence\u200f",
+    "Ms. U.S. Jr. !!!! “quoted” ‘single’",
+    "prison " * 50,
+]
+
+
+@pytest.fixture
+def engine(settings: Settings, fake_embedder: HashEmbedder) -> Engine:
+    return open_engine(settings, fake_embedder)
+
+
+def test_every_hit_is_verbatim_over_many_questions(engine: Engine) -> None:
+    body_words = engine.index.articles["alice-marie-johnson-bustle"].body.split()
+    questions = QUESTIONS + [" ".join(body_words[i : i + 6]) for i in range(0, len(body_words), 7)]
+    seen_paragraphs = set()
+    for question in questions:
+        answer = engine.retriever.ask(question, k=10)
+        for hit in answer.hits:
+            body = hit.article.body
+            assert body[hit.passage.start : hit.passage.end] == hit.passage.text
+            assert hit.answer_text in hit.passage.text
+            assert hit.is_verbatim()
+            record = answer_to_json(answer)["hits"][0]
+            assert body[record["start"] : record["end"]] == record["text"]
+            assert record["answer"] in record["text"]
+            seen_paragraphs.add(hit.passage.paragraph)
+    assert seen_paragraphs == set(range(1, 11))  # every passage of the corpus was checked
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("", "Please type a question"),
+        ("   \n\t ", "Please type a question"),
+        ("\u200b\u200c\u200d", "Please type a question"),
+        ("?!?!... ---", "in words"),
+        ("🙂🙂🔥", "in words"),
+        ("x" * 10_000, "too long"),
+    ],
+)
+def test_unusable_questions_get_one_line(engine: Engine, question: str, words: str) -> None:
+    answer = engine.retriever.ask(question)
+    assert not answer.answered and not answer.hits
+    assert answer.message and words in answer.message and "\n" not in answer.message
+    assert answer_to_text(answer) == answer.message
+    assert answer_to_json(answer)["message"] == answer.message
+
+
+def test_odd_but_usable_questions_get_an_answer_or_a_decline(engine: Engine) -> None:
+    for question in QUESTIONS:
+        answer = engine.retriever.ask(question)
+        assert answer.message is None
+        text = answer_to_text(answer)
+        assert text.startswith("Q: ")
+        if not answer.answered:
+            assert NOT_ANSWERED in text
+
+
+def test_clean_question_removes_invisible_characters() -> None:
+    assert clean_question("Who\u200b commuted\u202e it?\x00") == ("Who commuted it?", None)
+    assert clean_question("a" * MAX_QUESTION_CHARS)[1] is None
+
+
+def test_k_limits_hits_and_related_are_at_most_two(engine: Engine) -> None:
+    answer = engine.retriever.ask("judge cocaine quintessential entrepreneur", k=5)
+    assert answer.answered and len(answer.hits) == 5
+    assert len(engine.retriever.ask("judge", k=1).hits) <= 1
+    engine.retriever.threshold = 99.0  # nothing can be answered now
+    declined = engine.retriever.ask("judge cocaine quintessential entrepreneur", k=5)
+    assert not declined.answered and len(declined.hits) <= 2
+
+
+def test_text_output_marks_the_answer_and_cites(engine: Engine) -> None:
+    answer = engine.retriever.ask("quintessential entrepreneur judge")
+    text = answer_to_text(answer)
+    hit = answer.hits[0]
+    assert f"**{hit.answer_text}**" in marked_passage(hit)
+    assert "Bustle, by Morgan Brinlee, 2018-06-06, paragraph 8" in text
+
+
+def test_json_contract_fields(engine: Engine) -> None:
+    record = answer_to_json(engine.retriever.ask("What did the judge call Johnson?"))
+    assert set(record) == {"question", "answered", "hits"}
+    hit = record["hits"][0]
+    assert set(hit) == {
+        "doc_id",
+        "title",
+        "author",
+        "outlet",
+        "published",
+        "url",
+        "paragraph",
+        "start",
+        "end",
+        "text",
+        "answer",
+        "score",
+    }
+    assert isinstance(hit["paragraph"], int) and hit["paragraph"] >= 1
+    assert isinstance(hit["score"], float)
