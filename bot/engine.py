@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.corpus import CorpusError, load_corpus
 from bot.embedding import Embedder, load_embedder
+from bot.quote_search import QuoteSearcher
 from bot.retrieval import Retriever
 from bot.store import BuildReport, Index, IndexMissing, StaleReport, build_index, load_index
 
@@ -35,6 +36,7 @@ class Engine:
     embedder: Embedder
     index: Index
     retriever: Retriever
+    quotes: QuoteSearcher
     stale: StaleReport
     built: BuildReport | None = None  # set when this open had to build the index
 
@@ -90,6 +92,7 @@ def open_engine(
         embedder=embedder,
         index=index,
         retriever=Retriever(index, embedder),
+        quotes=QuoteSearcher(index, embedder),
         stale=index.stale_report(settings.corpus_dir),
         built=built,
     )

@@ -1,6 +1,8 @@
 """python -m bot.eval: measure the product.
 
-python -m bot.eval case FILE [--json]   score a case-question file (see ../shared/eval)
+python -m bot.eval case FILE [--json]   score a case-question file (see ../shared/eval):
+    ask rows (hit@1, hit@3, answer sentence@1, answered), off_topic rows (declined) and
+    quote rows (the quotation, with the right speaker, in the top three)
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class CaseReport:
     answered: int = 0
     off_topic: int = 0
     declined: int = 0
+    quote_rows: int = 0
+    quote3: int = 0
     misses: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, Any]:
@@ -52,6 +56,8 @@ class CaseReport:
             "answered_in_scope": share(self.answered, self.asked),
             "off_topic": self.off_topic,
             "declined_off_topic": share(self.declined, self.off_topic),
+            "quote": self.quote_rows,
+            "quote@3": share(self.quote3, self.quote_rows),
         }
 
 
@@ -90,6 +96,20 @@ def score_case_file(engine: Engine, rows: list[dict[str, Any]]) -> CaseReport:
             report.declined += not answer.answered
             if answer.answered:
                 report.misses.append(f"{name} answered an off-topic question: {row['question']!r}")
+        elif kind == "quote":
+            report.quote_rows += 1
+            result = engine.quotes.search(row["query"], k=3)
+            found = any(
+                fold(row["quote_contains"]) in fold(h.quotation.text)
+                and any(
+                    s.casefold() in (h.quotation.speaker or "").casefold() for s in row["speaker_contains"]
+                )
+                for h in result.hits[:3]
+            )
+            report.quote3 += found
+            if not found:
+                got = [(h.quotation.text[:40], h.quotation.speaker) for h in result.hits[:3]]
+                report.misses.append(f"{name} quotation not in top 3: {row['query']!r} -> {got}")
     return report
 
 

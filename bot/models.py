@@ -61,6 +61,52 @@ class Passage:
         return [self.text[s.start - self.start : s.end - self.start] for s in self.sentences]
 
 
+PHRASE_MAX_WORDS = 2  # a quotation this short is a quoted phrase, ranked below statements
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """A quotation: ``body[start:end] == text`` (without its marks); context is its sentence."""
+
+    doc_id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    context: Span
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.text.split()) <= PHRASE_MAX_WORDS
+
+    def context_text(self, body: str) -> str:
+        return body[self.context.start : self.context.end]
+
+
+@dataclass(frozen=True)
+class QuoteHit:
+    """A quotation found by a search, with its article."""
+
+    quotation: Quotation
+    article: Article
+    score: float
+
+    @property
+    def context_text(self) -> str:
+        return self.quotation.context_text(self.article.body)
+
+    def is_verbatim(self) -> bool:
+        q = self.quotation
+        body = self.article.body
+        return (
+            self.article.doc_id == q.doc_id
+            and body[q.start : q.end] == q.text
+            and q.context.start <= q.start
+            and q.end <= q.context.end
+        )
+
+
 @dataclass(frozen=True)
 class Hit:
     """A retrieved passage with its answer sentence (offsets into the article body)."""

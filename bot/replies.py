@@ -7,27 +7,45 @@ never shown (it would be a misquote); the check runs again here, just before out
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
-from bot.models import Answer, Hit
+from bot.models import Answer, Article, Hit, QuoteHit
+from bot.quote_search import QuoteResult
 
 log = logging.getLogger(__name__)
 
+
+class _Checkable(Protocol):
+    def is_verbatim(self) -> bool: ...
+
+
+_H = TypeVar("_H", bound=_Checkable)
+
 NOT_ANSWERED = "The sources do not answer this question."
 RELATED_LABEL = "Related passages (not an answer):"
+NO_QUOTES = "No quotation in the sources matches."
+UNKNOWN_SPEAKER = "speaker unknown"
+
+
+def _verbatim(hits: Iterable[_H]) -> list[_H]:
+    good = []
+    for hit in hits:
+        if hit.is_verbatim():
+            good.append(hit)
+        else:  # pragma: no cover - would mean a bug in the index or the search
+            log.error("dropped a non-verbatim hit: %r", hit)
+    return good
 
 
 def shown_hits(answer: Answer) -> list[Hit]:
     """The hits that pass the verbatim check (a failing one is logged and dropped)."""
-    good = []
-    for hit in answer.hits:
-        if hit.is_verbatim():
-            good.append(hit)
-        else:  # pragma: no cover - would mean a bug in the index or retriever
-            log.error(
-                "dropped a non-verbatim hit: %s paragraph %s", hit.passage.doc_id, hit.passage.paragraph
-            )
-    return good
+    return _verbatim(answer.hits)
+
+
+def shown_quotes(result: QuoteResult) -> list[QuoteHit]:
+    """The quotation hits that pass the verbatim check."""
+    return _verbatim(result.hits)
 
 
 def hit_to_json(hit: Hit) -> dict[str, Any]:
@@ -56,7 +74,10 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
 
 def citation(hit: Hit) -> str:
     """Title, outlet, author, date, paragraph and link, as far as they are known."""
-    a = hit.article
+    return cite(hit.article, hit.passage.paragraph)
+
+
+def cite(a: Article, paragraph: int) -> str:
     parts = [a.title]
     if a.outlet:
         parts.append(a.outlet)
@@ -64,7 +85,7 @@ def citation(hit: Hit) -> str:
         parts.append(f"by {a.author}")
     if a.published:
         parts.append(a.published)
-    parts.append(f"paragraph {hit.passage.paragraph}")
+    parts.append(f"paragraph {paragraph}")
     if a.url:
         parts.append(a.url)
     return ", ".join(parts)
@@ -93,4 +114,49 @@ def answer_to_text(answer: Answer) -> str:
         quoted = marked_passage(hit).replace("\n", "\n    > ")
         lines.append(f"[{n}] > {quoted}")
         lines.append(f"    -- {citation(hit)}")
+    return "\n".join(lines)
+
+
+def quote_hit_to_json(hit: QuoteHit) -> dict[str, Any]:
+    q = hit.quotation
+    return {
+        "text": q.text,
+        "speaker": q.speaker,
+        "doc_id": q.doc_id,
+        "title": hit.article.title,
+        "paragraph": q.paragraph,
+        "start": q.start,
+        "end": q.end,
+        "context": hit.context_text,
+        "score": round(float(hit.score), 4),
+    }
+
+
+def quotes_to_json(result: QuoteResult) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "query": result.query,
+        "speaker": result.speaker,
+        "quotes": [quote_hit_to_json(h) for h in shown_quotes(result)],
+    }
+    if result.message:
+        record["message"] = result.message
+    return record
+
+
+def quotes_to_text(result: QuoteResult) -> str:
+    if result.message:
+        return result.message
+    hits = shown_quotes(result)
+    head = f"Quotations for {result.query!r}" if result.query else "Quotations"
+    if result.speaker:
+        head += f" by speakers matching {result.speaker!r}"
+    lines = [head + ":"]
+    if not hits:
+        lines.append(NO_QUOTES)
+    for n, hit in enumerate(hits, start=1):
+        speaker = hit.quotation.speaker or UNKNOWN_SPEAKER
+        lines.append("")
+        lines.append(f"[{n}] \u201c{hit.quotation.text}\u201d")
+        lines.append(f"    -- {speaker}; reported in {cite(hit.article, hit.quotation.paragraph)}")
+        lines.append(f"    context: {hit.context_text}")
     return "\n".join(lines)

@@ -99,20 +99,22 @@ class ScoredPassage:
     answer: Span
 
 
-def clean_question(question: str) -> tuple[str, str | None]:
+def clean_question(
+    question: str, example: str = EXAMPLE_QUESTION, noun: str = "question"
+) -> tuple[str, str | None]:
     """The question with invisible characters removed, and a one-line notice if unusable."""
     text = unicodedata.normalize("NFC", question).translate(_INVISIBLE)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = " ".join(text.split())
     if not text:
-        return "", f"Please type a question, for example: {EXAMPLE_QUESTION}"
+        return "", f"Please type a {noun}, for example: {example}"
     if len(text) > MAX_QUESTION_CHARS:
         return "", (
-            f"That question is too long ({len(text):,} characters); please keep it under "
+            f"That {noun} is too long ({len(text):,} characters); please keep it under "
             f"{MAX_QUESTION_CHARS:,}."
         )
     if not any(ch.isalnum() for ch in text):
-        return "", f"Please ask a question in words, for example: {EXAMPLE_QUESTION}"
+        return "", f"Please type a {noun} in words, for example: {example}"
     return text, None
 
 

@@ -8,6 +8,10 @@ Layout of ``index/``::
         passages.jsonl      passages with offsets, sentence offsets and text hashes
         vectors.npy         passage vectors, float32, L2-normalised (row i = passage i)
         sentences.npy       sentence vectors, rows listed per passage in passages.jsonl
+        quotations.jsonl    quotations with speaker, offsets and context sentence offsets
+        quotes.npy          vectors of the quotations' text (row i = quotation i)
+        quote_contexts.npy  vectors of their context sentences
+        names.json          keyword terms that are names (for the answer sentence)
         keyword/            BM25 index (bm25s: JSON and .npy files, no pickle)
         ann.faiss           approximate FAISS index, only for large corpora
         manifest.json       written last: format, model, counts, corpus hashes, file sizes
@@ -37,12 +41,13 @@ import numpy as np
 
 from bot.analysis import name_terms, terms
 from bot.chunking import make_passages
-from bot.models import Article, Passage, Span
+from bot.models import Article, Passage, Quotation, Span
+from bot.quotes import extract_quotations
 
 if TYPE_CHECKING:
     from bot.embedding import Embedder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
@@ -101,6 +106,9 @@ class Index:
     sentence_vectors: np.ndarray
     keyword: Any  # bm25s.BM25
     names: frozenset[str]  # keyword terms that are names (see analysis.name_terms)
+    quotations: list[Quotation]
+    quote_vectors: np.ndarray
+    quote_context_vectors: np.ndarray
     dense: Any = None  # faiss index, built or read lazily
     _df: np.ndarray | None = field(default=None, repr=False)
 
@@ -147,6 +155,7 @@ class BuildReport:
     articles: int
     passages: int
     sentences: int
+    quotations: int
     computed: int  # vectors embedded in this build
     reused: int  # vectors taken over from the previous build
     seconds: float
@@ -211,6 +220,20 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
 
         keyword = bm25s.BM25.load(str(path / "keyword"), mmap=True, allow_pickle=False)
         names = frozenset(str(t) for t in json.loads((path / "names.json").read_text(encoding="utf-8")))
+        quotations = [
+            Quotation(
+                doc_id=r["doc_id"],
+                paragraph=int(r["paragraph"]),
+                start=int(r["start"]),
+                end=int(r["end"]),
+                text=r["text"],
+                speaker=r["speaker"],
+                context=Span(int(r["context"][0]), int(r["context"][1])),
+            )
+            for r in _read_jsonl(path / "quotations.jsonl")
+        ]
+        quote_vectors = np.load(path / "quotes.npy", mmap_mode="r", allow_pickle=False)
+        quote_context_vectors = np.load(path / "quote_contexts.npy", mmap_mode="r", allow_pickle=False)
     except IndexError_:
         raise
     except Exception as exc:  # any parse error means the same thing to the user
@@ -224,6 +247,9 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
         or len(passages) != int(counts["passages"])
         or len(articles) != int(counts["articles"])
         or vectors.dtype != np.float32
+        or len(quotations) != int(counts["quotations"])
+        or quote_vectors.shape != (len(quotations), dim)
+        or quote_context_vectors.shape != (len(quotations), dim)
     ):
         raise IndexCorrupt(f"index in {path} does not match its manifest: run python -m bot.reindex")
     for p in passages:
@@ -232,7 +258,31 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
             raise IndexCorrupt(
                 f"index in {path} has a passage that is not in its article: run python -m bot.reindex"
             )
-    index = Index(path, manifest, articles, passages, hashes, rows, vectors, sentence_vectors, keyword, names)
+    for q in quotations:
+        article = articles.get(q.doc_id)
+        if (
+            article is None
+            or article.body[q.start : q.end] != q.text
+            or not q.context.start <= q.start < q.end <= q.context.end <= len(article.body)
+        ):
+            raise IndexCorrupt(
+                f"index in {path} has a quotation that is not in its article: run python -m bot.reindex"
+            )
+    index = Index(
+        path,
+        manifest,
+        articles,
+        passages,
+        hashes,
+        rows,
+        vectors,
+        sentence_vectors,
+        keyword,
+        names,
+        quotations,
+        quote_vectors,
+        quote_context_vectors,
+    )
     try:
         index.dense_index()  # read now: a later rebuild may delete this build's files
     except Exception as exc:
@@ -340,6 +390,17 @@ def build_index(
         sentence_vectors, computed_s = _vectors_for(
             sentence_texts, sentence_hashes, previous, embedder, progress
         )
+        quotations = [q for a in articles for q in extract_quotations(a)]
+        quote_texts = [q.text for q in quotations]
+        context_texts = [q.context_text(bodies[q.doc_id]) for q in quotations]
+        quote_vectors, computed_q = _vectors_for(
+            quote_texts, [_text_hash(t) for t in quote_texts], previous, embedder, progress
+        )
+        context_vectors, computed_c = _vectors_for(
+            context_texts, [_text_hash(t) for t in context_texts], previous, embedder, progress
+        )
+        computed = computed_p + computed_s + computed_q + computed_c
+        total = len(passages) + len(sentence_texts) + 2 * len(quotations)
 
         name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
         tmp = builds / f".tmp-{name}"
@@ -364,6 +425,23 @@ def build_index(
         _write_jsonl(tmp / "passages.jsonl", records)
         _save_npy(tmp / "vectors.npy", vectors)
         _save_npy(tmp / "sentences.npy", sentence_vectors)
+        _write_jsonl(
+            tmp / "quotations.jsonl",
+            (
+                {
+                    "doc_id": q.doc_id,
+                    "paragraph": q.paragraph,
+                    "start": q.start,
+                    "end": q.end,
+                    "text": q.text,
+                    "speaker": q.speaker,
+                    "context": [q.context.start, q.context.end],
+                }
+                for q in quotations
+            ),
+        )
+        _save_npy(tmp / "quotes.npy", quote_vectors)
+        _save_npy(tmp / "quote_contexts.npy", context_vectors)
         _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
         (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
         search = _save_dense(tmp, vectors, ann_min_passages)
@@ -383,6 +461,7 @@ def build_index(
                 "articles": len(articles),
                 "passages": len(passages),
                 "sentences": len(sentence_texts),
+                "quotations": len(quotations),
             },
             "corpus": {a.source_file: a.content_hash for a in articles},
             "skipped": sorted(skipped),
@@ -404,8 +483,9 @@ def build_index(
             articles=len(articles),
             passages=len(passages),
             sentences=len(sentence_texts),
-            computed=computed_p + computed_s,
-            reused=len(passages) + len(sentence_texts) - computed_p - computed_s,
+            quotations=len(quotations),
+            computed=computed,
+            reused=total - computed,
             seconds=time.perf_counter() - started,
             search=search["kind"],
         )
@@ -424,6 +504,11 @@ def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
         body = old.articles[p.doc_id].body
         for k, s in enumerate(p.sentences):
             known.setdefault(_text_hash(body[s.start : s.end]), old.sentence_vectors[first + k])
+    for i, q in enumerate(old.quotations):
+        known.setdefault(_text_hash(q.text), old.quote_vectors[i])
+        known.setdefault(
+            _text_hash(q.context_text(old.articles[q.doc_id].body)), old.quote_context_vectors[i]
+        )
     return known
 
 

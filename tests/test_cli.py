@@ -110,3 +110,29 @@ def test_eval_case_reports_metrics(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert metrics["ask"] > 10 and 0 <= metrics["hit@1"] <= 1 and "misses" in metrics
+
+
+def test_quote_command(env: dict[str, str]) -> None:
+    result = _run(["bot.quote", "--json", "-k", "3", "how the judge described Johnson"], env)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["query"] == "how the judge described Johnson" and record["speaker"] is None
+    assert any(
+        q["text"] == "the quintessential entrepreneur" and "judge" in q["speaker"] for q in record["quotes"]
+    )
+
+    listing = _run(["bot.quote", "--speakers", "--json"], env)
+    speakers = {s["name"]: s["count"] for s in json.loads(listing.stdout)["speakers"]}
+    assert speakers["Kim Kardashian"] == 14 and speakers["Mic"] == 1
+
+    every = _run(["bot.quote", "--speaker", "associated press", "--all", "--json"], env)
+    (only,) = json.loads(every.stdout)["quotes"]
+    assert only["text"] == "leading" and only["speaker"] == "Associated Press"
+
+    text = _run(["bot.quote", "--speaker", "Kardashian"], env, stdin="second chance\nsourdough bread\n")
+    assert text.returncode == 0
+    assert "deserving of a second chance" in text.stdout
+    assert "No quotation in the sources matches." in text.stdout
+
+    bad = _run(["bot.quote", "--all"], env)
+    assert bad.returncode == 2 and "--speaker" in bad.stderr

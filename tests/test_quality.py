@@ -36,6 +36,7 @@ def test_case_questions_meet_the_bar(engine: Engine) -> None:
     assert m["answer_sentence@1"] >= 0.8, report.misses
     assert m["declined_off_topic"] == 1.0, report.misses
     assert m["answered_in_scope"] == 1.0, report.misses
+    assert m["quote@3"] == 1.0, report.misses
 
 
 def test_own_held_apart_questions(engine: Engine) -> None:
@@ -47,6 +48,7 @@ def test_own_held_apart_questions(engine: Engine) -> None:
     assert m["answer_sentence@1"] >= 0.7, report.misses
     assert m["answered_in_scope"] == 1.0, report.misses
     assert m["declined_off_topic"] == 1.0, report.misses
+    assert m["quote"] >= 8 and m["quote@3"] == 1.0, report.misses
 
 
 def test_real_hits_are_verbatim(engine: Engine) -> None:

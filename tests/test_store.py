@@ -38,11 +38,12 @@ def _build(settings: Settings, embedder: HashEmbedder, **kw):
 def test_build_then_load(settings: Settings, fake_embedder: HashEmbedder) -> None:
     report = _build(settings, fake_embedder)
     assert (report.articles, report.passages, report.reused) == (1, 10, 0)
-    assert report.computed == report.passages + report.sentences
+    assert report.quotations == 19
+    assert report.computed == report.passages + report.sentences + 2 * report.quotations
     index = load_index(settings.index_dir, model=fake_embedder.name)
     assert index.vectors.shape == (10, fake_embedder.dimension)
     manifest = json.loads((live_build(settings.index_dir) / "manifest.json").read_text())
-    assert manifest["format"] == 1 and manifest["model"] == "hash-256" and manifest["normalized"] is True
+    assert manifest["format"] == 2 and manifest["model"] == "hash-256" and manifest["normalized"] is True
     assert manifest["corpus"] == {
         "alice-marie-johnson-bustle.md": index.articles["alice-marie-johnson-bustle"].content_hash
     }
@@ -55,7 +56,7 @@ def test_second_build_computes_no_vectors(settings: Settings, fake_embedder: Has
     fake_embedder.calls = 0
     report = _build(settings, fake_embedder)
     assert report.computed == 0 and fake_embedder.calls == 0
-    assert report.reused == report.passages + report.sentences
+    assert report.reused == report.passages + report.sentences + 2 * report.quotations
     assert np.array_equal(np.array(load_index(settings.index_dir).vectors), first)
 
 
@@ -162,7 +163,7 @@ def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: Hash
     corpus = tmp_path / "big"
     corpus.mkdir()
     rng = random.Random(7)
-    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()  # noqa: SIM905
+    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()
     for n in range(30):
         paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
         write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))

@@ -1,0 +1,86 @@
+"""python -m bot.quote: direct quotations from the case sources, with who said them.
+
+python -m bot.quote "how the judge described Johnson"
+python -m bot.quote --speaker Kardashian "prison reform"
+python -m bot.quote --speaker Kardashian --all
+python -m bot.quote --speakers
+printf 'query one\nquery two\n' | python -m bot.quote --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.cli import add_location_args, note, positive_k, run, settings_from_args
+from bot.engine import open_engine
+from bot.replies import quotes_to_json, quotes_to_text
+from bot.retrieval import clean_question
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.quote", description="Find direct quotations in the case sources."
+    )
+    parser.add_argument(
+        "query", nargs="?", help="what the quotation is about (default: one query per line on stdin)"
+    )
+    parser.add_argument("--speaker", help="only quotations of speakers whose name contains this")
+    parser.add_argument(
+        "--all", action="store_true", help="with --speaker: list every quotation of that speaker"
+    )
+    parser.add_argument(
+        "--speakers", action="store_true", help="list the speakers and their number of quotations"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per query")
+    parser.add_argument("-k", type=positive_k, default=5, help="quotations to show (default 5)")
+    add_location_args(parser)
+    args = parser.parse_args(argv)
+    if args.all and not args.speaker:
+        parser.error("--all needs --speaker NAME")
+    if args.speaker is not None and not args.speaker.strip():
+        parser.error("--speaker needs a name")
+    return run(lambda: _quote(args))
+
+
+def _quote(args: argparse.Namespace) -> int:
+    if args.query is not None and not (args.speakers or args.all):
+        _, notice = clean_question(args.query, noun="search")
+        if notice:
+            note(notice)
+            return 2
+    engine = open_engine(settings_from_args(args), progress=note)
+    if engine.stale.stale:
+        note(f"warning: the index is stale ({engine.stale.describe()}); run: python -m bot.reindex")
+    if args.speakers:
+        speakers = engine.quotes.speakers()
+        if args.json:
+            print(
+                json.dumps({"speakers": [{"name": n, "count": c} for n, c in speakers]}, ensure_ascii=False)
+            )
+        else:
+            for name, count in speakers:
+                print(f"{count:5d}  {name}")
+        return 0
+    if args.all:
+        results = [engine.quotes.by_speaker(args.speaker)]
+    else:
+        queries = (
+            [args.query]
+            if args.query is not None
+            else [q for q in sys.stdin.read().splitlines() if q.strip()]
+        )
+        results = (engine.quotes.search(q, speaker=args.speaker, k=args.k) for q in queries)
+    for n, result in enumerate(results):
+        if args.json:
+            print(json.dumps(quotes_to_json(result), ensure_ascii=False), flush=True)
+        else:
+            if n:
+                print("\n" + "-" * 40)
+            print(quotes_to_text(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

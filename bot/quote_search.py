@@ -1,0 +1,119 @@
+"""Search the indexed quotations by meaning and words, filter and list them by speaker.
+
+A quotation scores ``W_QUOTE * cos(query, quotation) + W_CONTEXT * cos(query, its sentence)
++ W_COVERAGE * coverage`` (the IDF-free share of the query's keyword terms found in the
+quotation, its sentence or its speaker's name), less ``PHRASE_PENALTY`` for quoted phrases
+of one or two words, which rank below real statements, plus ``SPEAKER_BONUS`` when the query
+names the speaker ("judge", "Kardashian"). Quotations whose confidence (the
+better of the two cosines plus ``W_COVERAGE`` * coverage) is below ``QUOTE_FLOOR`` are not shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.analysis import terms
+from bot.embedding import Embedder
+from bot.models import Quotation, QuoteHit
+from bot.retrieval import clean_question
+from bot.store import Index
+
+W_QUOTE = 0.45
+W_CONTEXT = 0.35
+W_COVERAGE = 0.20
+PHRASE_PENALTY = 0.10
+SPEAKER_BONUS = 0.10
+QUOTE_FLOOR = 0.30
+EXAMPLE_QUERY = "how the judge described Johnson"
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    query: str
+    speaker: str | None
+    hits: tuple[QuoteHit, ...]
+    message: str | None = None
+
+
+def speaker_matches(speaker: str | None, wanted: str) -> bool:
+    """Case-insensitive: every word of ``wanted`` is in the speaker's name."""
+    if not speaker:
+        return False
+    have = speaker.casefold()
+    return all(word in have for word in wanted.casefold().split())
+
+
+class QuoteSearcher:
+    def __init__(self, index: Index, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+
+    def speakers(self) -> list[tuple[str, int]]:
+        """Every named speaker with their number of quotations, most quoted first."""
+        counts = Counter(q.speaker for q in self.index.quotations if q.speaker)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+
+    def by_speaker(self, speaker: str) -> QuoteResult:
+        """All quotations of a speaker, in corpus order."""
+        hits = tuple(
+            self._hit(i, 0.0)
+            for i, q in enumerate(self.index.quotations)
+            if speaker_matches(q.speaker, speaker)
+        )
+        return QuoteResult(query="", speaker=speaker, hits=hits)
+
+    def search(self, query: str, *, speaker: str | None = None, k: int = 5) -> QuoteResult:
+        text, notice = clean_question(query, example=EXAMPLE_QUERY, noun="search")
+        if notice is not None:
+            return QuoteResult(query=query, speaker=speaker, hits=(), message=notice)
+        rows = [
+            i
+            for i, q in enumerate(self.index.quotations)
+            if speaker is None or speaker_matches(q.speaker, speaker)
+        ]
+        if not rows:
+            return QuoteResult(query=query, speaker=speaker, hits=())
+        vector = self.embedder.embed([text])[0]
+        quote_cos = np.asarray(self.index.quote_vectors[rows], dtype=np.float32) @ vector
+        context_cos = np.asarray(self.index.quote_context_vectors[rows], dtype=np.float32) @ vector
+        wanted = set(terms(text))
+        scored = []
+        for row, qc, cc in zip(rows, quote_cos, context_cos, strict=True):
+            q = self.index.quotations[row]
+            coverage = self._coverage(wanted, q)
+            confidence = max(float(qc), float(cc)) + W_COVERAGE * coverage
+            if confidence < QUOTE_FLOOR:
+                continue
+            score = W_QUOTE * float(qc) + W_CONTEXT * float(cc) + W_COVERAGE * coverage
+            if q.is_phrase:
+                score -= PHRASE_PENALTY
+            if wanted & _speaker_terms(q.speaker):
+                score += SPEAKER_BONUS
+            scored.append((score, row))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        hits = tuple(self._hit(row, score) for score, row in scored[: max(k, 1)])
+        return QuoteResult(query=query, speaker=speaker, hits=hits)
+
+    def _coverage(self, wanted: set[str], q: Quotation) -> float:
+        if not wanted:
+            return 0.0
+        body = self.index.articles[q.doc_id].body
+        present = set(terms(q.context_text(body))) | set(terms(q.text)) | set(terms(q.speaker or ""))
+        return len(wanted & present) / len(wanted)
+
+    def _hit(self, row: int, score: float) -> QuoteHit:
+        q = self.index.quotations[row]
+        return QuoteHit(quotation=q, article=self.index.articles[q.doc_id], score=score)
+
+
+def _speaker_terms(speaker: str | None) -> set[str]:
+    """The words that name a speaker: all of a name, the head of a role ("the judge ...")."""
+    if not speaker:
+        return set()
+    words = speaker.split()
+    if words[0].lower() == "the":
+        words = words[:2]
+    return set(terms(" ".join(words)))
