@@ -7,7 +7,9 @@ never shown (it would be a misquote); the check runs again here, just before out
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from bot.models import Answer, Article, Hit, QuoteHit
@@ -160,3 +162,196 @@ def quotes_to_text(result: QuoteResult) -> str:
         lines.append(f"    -- {speaker}; reported in {cite(hit.article, hit.quotation.paragraph)}")
         lines.append(f"    context: {hit.context_text}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- Discord replies (plain data)
+
+# Discord's limits (checked against discord.py 2.7.1 and Discord's API docs); the API answers
+# 400 (code 50035) when a message breaks one, and discord.py does not check them.
+CONTENT_LIMIT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+FOOTER_LIMIT = 2048
+EMBEDS_TOTAL_LIMIT = 6000
+LINK_BUTTONS = 4  # a row holds 5 buttons; one place is kept for "More"
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()<@:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Show source text literally in Discord: no formatting, links, headings or mentions."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """Text cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip("\\") + "\u2026"
+
+
+@dataclass(frozen=True)
+class EmbedSpec:
+    title: str
+    description: str
+    url: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    footer: str | None = None
+
+    def size(self) -> int:
+        return (
+            len(self.title)
+            + len(self.description)
+            + len(self.footer or "")
+            + sum(len(n) + len(v) for n, v in self.fields)
+        )
+
+
+@dataclass(frozen=True)
+class ReplySpec:
+    """What one Discord message holds: plain data the Discord layer turns into objects."""
+
+    content: str | None = None
+    embeds: tuple[EmbedSpec, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (label, url) link buttons
+    more: bool = False  # offer a "More" button
+
+
+def fit(reply: ReplySpec) -> ReplySpec:
+    """Clip every part to its limit and drop trailing embeds past the message total."""
+    embeds = [
+        EmbedSpec(
+            title=clip(e.title, EMBED_TITLE_LIMIT),
+            description=clip(e.description, EMBED_DESCRIPTION_LIMIT),
+            url=e.url,
+            fields=tuple(
+                (clip(n, FIELD_NAME_LIMIT), clip(v, FIELD_VALUE_LIMIT))
+                for n, v in e.fields[:FIELDS_PER_EMBED]
+            ),
+            footer=clip(e.footer, FOOTER_LIMIT) if e.footer else None,
+        )
+        for e in reply.embeds[:EMBEDS_PER_MESSAGE]
+    ]
+    while embeds and sum(e.size() for e in embeds) > EMBEDS_TOTAL_LIMIT:
+        embeds.pop()
+    content = clip(reply.content, CONTENT_LIMIT) if reply.content else None
+    return ReplySpec(content=content, embeds=tuple(embeds), links=reply.links[:LINK_BUTTONS], more=reply.more)
+
+
+def _source_fields(a: Article, paragraph: int) -> tuple[tuple[str, str], ...]:
+    fields = [("Source", clip(a.outlet or "unknown outlet", 200))]
+    if a.author:
+        fields.append(("Author", clip(a.author, 200)))
+    if a.published:
+        fields.append(("Published", a.published))
+    fields.append(("Paragraph", str(paragraph)))
+    return tuple((n, escape_markdown(v)) for n, v in fields)
+
+
+def _links(articles: list[Article]) -> tuple[tuple[str, str], ...]:
+    seen: dict[str, str] = {}
+    for a in articles:
+        if a.url and a.url not in seen:
+            seen[a.url] = clip(f"Open: {a.outlet or a.title}", 80)
+    return tuple((label, url) for url, label in seen.items())
+
+
+def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) -> ReplySpec:
+    """The /ask reply: one embed per passage, the answer sentence in bold, and the citation.
+
+    ``answer`` should hold more hits than the page shows when a next page may exist.
+    """
+    question = escape_markdown(clip(" ".join(answer.question.split()), 300))
+    if answer.message:
+        return fit(ReplySpec(content=answer.message))
+    hits = shown_hits(answer)
+    if not answer.answered:
+        embeds = tuple(
+            EmbedSpec(
+                title=f"Related, not an answer: {h.article.title}",
+                description=_quoted(h, bold=False),
+                url=h.article.url,
+                fields=_source_fields(h.article, h.passage.paragraph),
+                footer=footer,
+            )
+            for h in hits[:2]
+        )
+        content = f"**Q:** {question}\n{NOT_ANSWERED}"
+        if embeds:
+            content += " " + RELATED_LABEL.rstrip(":").replace(
+                "Related passages", "These passages are related"
+            )
+        return fit(ReplySpec(content=content, embeds=embeds, links=_links([h.article for h in hits[:2]])))
+    shown = hits[page * per_page : (page + 1) * per_page]
+    embeds = tuple(
+        EmbedSpec(
+            title=h.article.title,
+            description=_quoted(h, bold=True),
+            url=h.article.url,
+            fields=_source_fields(h.article, h.passage.paragraph),
+            footer=footer,
+        )
+        for h in shown
+    )
+    label = f"**Q:** {question}" + (f" (more, page {page + 1})" if page else "")
+    return fit(
+        ReplySpec(
+            content=label,
+            embeds=embeds,
+            links=_links([h.article for h in shown]),
+            more=len(hits) > (page + 1) * per_page,
+        )
+    )
+
+
+def _quoted(hit: Hit, *, bold: bool) -> str:
+    """The passage as a block quote, markdown escaped, the answer sentence bold if asked."""
+    p, s = hit.passage, hit.answer
+    i, j = s.start - p.start, s.end - p.start
+    before, middle, after = (escape_markdown(x) for x in (p.text[:i], p.text[i:j], p.text[j:]))
+    body = f"{before}**{middle}**{after}" if bold else before + middle + after
+    return "\n".join("> " + line for line in body.split("\n"))
+
+
+def quote_reply(result: QuoteResult, *, footer: str) -> ReplySpec:
+    """The /quote reply: each quotation with its speaker, article and paragraph."""
+    if result.message:
+        return fit(ReplySpec(content=result.message))
+    hits = shown_quotes(result)
+    what = []
+    if result.query:
+        what.append(f"about \u201c{escape_markdown(clip(result.query, 200))}\u201d")
+    if result.speaker:
+        what.append(f"by speakers matching \u201c{escape_markdown(clip(result.speaker, 100))}\u201d")
+    head = "Quotations " + " ".join(what) if what else "Quotations"
+    if not hits:
+        return fit(ReplySpec(content=f"{head}: {NO_QUOTES}"))
+    embeds = tuple(
+        EmbedSpec(
+            title=clip(h.quotation.speaker or UNKNOWN_SPEAKER, EMBED_TITLE_LIMIT),
+            description="> \u201c" + escape_markdown(h.quotation.text) + "\u201d",
+            url=h.article.url,
+            fields=(("Reported in", escape_markdown(clip(cite(h.article, h.quotation.paragraph), 900))),),
+            footer=footer,
+        )
+        for h in hits
+    )
+    return fit(ReplySpec(content=head, embeds=embeds, links=_links([h.article for h in hits])))
+
+
+def sources_reply(articles: list[Article], *, footer: str) -> ReplySpec:
+    """The /sources reply: every article with outlet, date and link."""
+    lines = []
+    for a in sorted(articles, key=lambda a: (a.published or "", a.title)):
+        parts = [f"**{escape_markdown(clip(a.title, 200))}**"]
+        meta = ", ".join(x for x in (a.outlet, f"by {a.author}" if a.author else None, a.published) if x)
+        if meta:
+            parts.append(escape_markdown(meta))
+        if a.url:
+            parts.append(f"<{a.url}>")
+        lines.append(" \u2014 ".join(parts))
+    description = "\n".join(lines)
+    embeds = (EmbedSpec(title=f"Sources ({len(articles)} articles)", description=description, footer=footer),)
+    return fit(ReplySpec(embeds=embeds))

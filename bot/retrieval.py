@@ -100,7 +100,7 @@ class ScoredPassage:
 
 
 def clean_question(
-    question: str, example: str = EXAMPLE_QUESTION, noun: str = "question"
+    question: str, example: str = EXAMPLE_QUESTION, noun: str = "question", limit: int = MAX_QUESTION_CHARS
 ) -> tuple[str, str | None]:
     """The question with invisible characters removed, and a one-line notice if unusable."""
     text = unicodedata.normalize("NFC", question).translate(_INVISIBLE)
@@ -108,11 +108,8 @@ def clean_question(
     text = " ".join(text.split())
     if not text:
         return "", f"Please type a {noun}, for example: {example}"
-    if len(text) > MAX_QUESTION_CHARS:
-        return "", (
-            f"That {noun} is too long ({len(text):,} characters); please keep it under "
-            f"{MAX_QUESTION_CHARS:,}."
-        )
+    if len(text) > limit:
+        return "", (f"That {noun} is too long ({len(text):,} characters); please keep it under {limit:,}.")
     if not any(ch.isalnum() for ch in text):
         return "", f"Please type a {noun} in words, for example: {example}"
     return text, None

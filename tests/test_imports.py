@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 import bot.config, bot.models, bot.corpus, bot.chunking, bot.analysis, bot.embedding
 import bot.store, bot.retrieval, bot.replies, bot.engine, bot.cli, bot.ask, bot.reindex, bot.eval
+import bot.quotes, bot.quote_search, bot.quote
 from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import open_engine

@@ -1,0 +1,1 @@
+"""The Discord layer: the only code in the project that imports discord."""
