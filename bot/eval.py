@@ -8,15 +8,36 @@ python -m bot.eval case FILE [--json]   score a case-question file (see ../share
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import json
+import os
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.beir import (
+    BeirError,
+    best_per_document,
+    corpus_key,
+    mrr_at,
+    ndcg_at,
+    read_answers,
+    read_beir,
+    recall_at,
+    write_trec_run,
+)
 from bot.cli import add_location_args, note, run, settings_from_args
+from bot.config import Settings
+from bot.embedding import Embedder, SentenceTransformerEmbedder, load_embedder
 from bot.engine import Engine, open_engine
+from bot.retrieval import MODES, Retriever, clean_question
+from bot.store import Index, IndexError_, build_index, load_index
+
+BENCH_CANDIDATES = 300  # passages per query: enough for 100 distinct documents
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
@@ -113,6 +134,89 @@ def score_case_file(engine: Engine, rows: list[dict[str, Any]]) -> CaseReport:
     return report
 
 
+def bench_index(directory: Path, settings: Settings, embedder: Embedder) -> Index:
+    """The data set's index in a scratch directory, built (or refreshed) with the bot's code.
+
+    Vectors are reused by content hash, so a rerun embeds nothing; an unchanged data set is
+    loaded without rebuilding.
+    """
+    data_key = corpus_key(directory)
+    scratch = (
+        Path(os.environ.get("CASEBOT_CACHE_DIR") or Path.home() / ".cache" / "casebot") / "bench" / data_key
+    )
+    data = read_beir(directory)
+    articles = [
+        dataclasses.replace(a, content_hash=hashlib.sha256(f"{a.title}\n{a.body}".encode()).hexdigest())
+        for a in data.articles
+    ]
+    wanted = {a.source_file: a.content_hash for a in articles}
+    try:
+        index = load_index(scratch, model=embedder.name)
+        if index.manifest["corpus"] == wanted:
+            return index
+    except IndexError_:
+        pass
+    note(f"indexing {len(articles)} documents of {directory.name} in {scratch} (vectors are cached)")
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        embedder.show_progress = True
+    build_index(articles, embedder, scratch, ann_min_passages=settings.ann_min_passages, progress=note)
+    return load_index(scratch, model=embedder.name)
+
+
+def run_benchmark(
+    directory: Path,
+    engine_parts: tuple[Index, Embedder],
+    modes: list[str],
+    *,
+    answers: dict[str, list[str]] | None = None,
+    run_file: Path | None = None,
+) -> dict[str, Any]:
+    """nDCG@10, Recall@100 and MRR@10 per mode (and, with answers, top-1 and answer sentence)."""
+    index, embedder = engine_parts
+    data = read_beir(directory)
+    retriever = Retriever(index, embedder)
+    qids = list(data.queries)
+    cleaned = [clean_question(data.queries[q])[0] or data.queries[q] for q in qids]
+    vectors = embedder.embed(cleaned)
+    results: dict[str, Any] = {"dataset": directory.name, "queries": len(qids), "modes": {}}
+    for mode in modes:
+        started = time.perf_counter()
+        totals = {"ndcg@10": 0.0, "recall@100": 0.0, "mrr@10": 0.0, "top1": 0.0}
+        sentence_hits = sentence_total = 0
+        runs: dict[str, list[tuple[str, float]]] = {}
+        for qid, question, vector in zip(qids, cleaned, vectors, strict=True):
+            ranked = retriever.rank(question, vector, mode=mode, candidates=BENCH_CANDIDATES)
+            docs = best_per_document((index.passages[r.row].doc_id, r.score) for r in ranked)
+            ranking = [d for d, _ in docs]
+            relevant = data.qrels[qid]
+            totals["ndcg@10"] += ndcg_at(ranking, relevant)
+            totals["recall@100"] += recall_at(ranking, relevant)
+            totals["mrr@10"] += mrr_at(ranking, relevant)
+            top_right = bool(ranking) and relevant.get(ranking[0], 0) > 0
+            totals["top1"] += top_right
+            if answers is not None and qid in answers and top_right and ranked:
+                sentence_total += 1
+                best = ranked[0]
+                body = index.articles[index.passages[best.row].doc_id].body
+                sentence = body[best.answer.start : best.answer.end]
+                sentence_hits += any(a in sentence for a in answers.get(qid, []))
+            runs[qid] = docs
+        n = max(len(qids), 1)
+        metrics = {k: round(v / n, 4) for k, v in totals.items()}
+        if answers is not None:
+            metrics["answer_sentence_when_top1_right"] = round(sentence_hits / max(sentence_total, 1), 4)
+        metrics["seconds"] = round(time.perf_counter() - started, 1)
+        results["modes"][mode] = metrics
+        if run_file is not None:
+            target = (
+                run_file
+                if len(modes) == 1
+                else run_file.with_name(f"{run_file.stem}.{mode}{run_file.suffix}")
+            )
+            write_trec_run(target, runs, tag=f"casebot-{mode}")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.eval", description="Measure retrieval quality.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,8 +224,43 @@ def main(argv: list[str] | None = None) -> int:
     case.add_argument("file", type=Path)
     case.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     add_location_args(case)
+    for name, help_text in (
+        ("beir", "score a BEIR-layout data set (corpus.jsonl, queries.jsonl, qrels.tsv)"),
+        ("squad", "like beir, plus how often the top passage's answer sentence holds a gold answer"),
+    ):
+        bench = sub.add_parser(name, help=help_text)
+        bench.add_argument("dir", type=Path)
+        bench.add_argument("--mode", choices=[*MODES, "all"], default="all")
+        bench.add_argument("--run", type=Path, help="also write the ranking as a TREC run file")
+        bench.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     args = parser.parse_args(argv)
-    return run(lambda: _case(args))
+    if args.command == "case":
+        return run(lambda: _case(args))
+    return run(lambda: _bench(args))
+
+
+def _bench(args: argparse.Namespace) -> int:
+    try:
+        read_beir(args.dir)
+        answers = read_answers(args.dir) if args.command == "squad" else None
+    except BeirError as exc:
+        note(f"error: {exc}")
+        return 2
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model)
+    index = bench_index(args.dir, settings, embedder)
+    modes = list(MODES) if args.mode == "all" else [args.mode]
+    results = run_benchmark(args.dir, (index, embedder), modes, answers=answers, run_file=args.run)
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    print(
+        f"{results['dataset']}: {results['queries']} queries, {len(index.articles)} documents, "
+        f"{len(index.passages)} passages, model {index.model}"
+    )
+    for mode, metrics in results["modes"].items():
+        print(f"  {mode:>8}: " + "  ".join(f"{k} {v}" for k, v in metrics.items()))
+    return 0
 
 
 def _case(args: argparse.Namespace) -> int:

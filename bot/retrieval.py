@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +41,8 @@ ANSWER_THRESHOLD = 0.33  # calibrated: see README "Scores and the answered decis
 RELATED_FLOOR = 0.20  # below this confidence a passage is not even shown as related
 MAX_RELATED = 2
 CANDIDATES = 100
+MODES = ("hybrid", "dense", "keyword")
+TERM_CACHE = 200_000  # passages whose keyword terms are kept in memory
 
 EXAMPLE_QUESTION = "Who commuted Alice Marie Johnson's sentence?"
 
@@ -126,6 +128,8 @@ class Retriever:
         self._indptr = np.asarray(scores["indptr"])
         self._vocab: dict[str, int] = index.keyword.vocab_dict
         self._n = max(len(index.passages), 1)
+        self._term_cache: dict[int, tuple[set[str], list[set[str]]]] = {}
+        self._term_lock = threading.Lock()
 
     # ------------------------------------------------------------ public
 
@@ -144,8 +148,16 @@ class Retriever:
             chosen = [r for r in ranked[: min(k, MAX_RELATED)] if r.confidence >= RELATED_FLOOR]
         return Answer(question=question, answered=answered, hits=tuple(self._hit(r) for r in chosen))
 
-    def rank(self, question: str, query: np.ndarray) -> list[ScoredPassage]:
-        """All candidate passages for a cleaned question, best first."""
+    def rank(
+        self, question: str, query: np.ndarray, *, mode: str = "hybrid", candidates: int = CANDIDATES
+    ) -> list[ScoredPassage]:
+        """Candidate passages for a cleaned question, best first.
+
+        ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine only) and "keyword"
+        (BM25 only) exist to measure it against (python -m bot.eval beir --mode).
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
         index = self.index
         query_terms = terms(question)
         weights = {t: self._idf(t) for t in query_terms}
@@ -153,8 +165,10 @@ class Retriever:
         wanted = [answer for q, answer in _ANSWER_TYPES if q.search(question)]
         # what the question asks about, without the names it mentions
         focus = {t for t in query_terms if t not in index.names}
+        known = [t for t in weights if t in self._vocab]
+        keyword = index.keyword.get_scores(known) if known else None
 
-        rows = self._candidates(query, [t for t in weights if t in self._vocab])
+        rows = self._candidates(query, keyword, mode, candidates)
         dense = np.asarray(index.vectors[rows], dtype=np.float32) @ query
         scored = []
         for row, passage_cos in zip(rows, dense, strict=True):
@@ -165,25 +179,28 @@ class Retriever:
                 @ query
             )
             body = index.articles[passage.doc_id].body
-            coverage = _coverage(weights, total, set(terms(passage.text)))
-            sentences = [body[span.start : span.end] for span in passage.sentences]
-            sentence_terms = [set(terms(sentence)) for sentence in sentences]
+            passage_terms, sentence_terms = self._terms(row)
+            coverage = _coverage(weights, total, passage_terms)
             focus_weights = _local_weights(focus, sentence_terms)
             best, best_cos, best_answer, best_rank = passage.sentences[0], 0.0, -math.inf, -math.inf
-            for span, sentence, present, cos in zip(
-                passage.sentences, sentences, sentence_terms, sentence_cos, strict=True
-            ):
+            for span, present, cos in zip(passage.sentences, sentence_terms, sentence_cos, strict=True):
                 base = float(cos)
-                if wanted and any(a.search(sentence) for a in wanted):
+                if wanted and any(a.search(body, span.start, span.end) for a in wanted):
                     base += TYPE_BONUS
                 held = sum(focus_weights.get(t, 0.0) for t in present) / len(focus) if focus else 0.0
                 best_rank = max(best_rank, base + W_RANK_FOCUS * held)
                 if base + W_ANSWER_FOCUS * held > best_answer:
                     best, best_cos, best_answer = span, float(cos), base + W_ANSWER_FOCUS * held
+            if mode == "dense":
+                score = float(passage_cos)
+            elif mode == "keyword":
+                score = float(keyword[row]) if keyword is not None else 0.0
+            else:
+                score = W_PASSAGE * float(passage_cos) + W_SENTENCE * best_rank + W_COVERAGE * coverage
             scored.append(
                 ScoredPassage(
                     row=int(row),
-                    score=W_PASSAGE * float(passage_cos) + W_SENTENCE * best_rank + W_COVERAGE * coverage,
+                    score=score,
                     confidence=best_cos + W_CONF_COVERAGE * coverage,
                     answer=best,
                 )
@@ -191,17 +208,35 @@ class Retriever:
         scored.sort(key=lambda s: (-s.score, s.row))
         return scored
 
+    def _terms(self, row: int) -> tuple[set[str], list[set[str]]]:
+        """Keyword terms of a passage and of each of its sentences (computed once per passage)."""
+        cached = self._term_cache.get(row)
+        if cached is None:
+            passage = self.index.passages[row]
+            body = self.index.articles[passage.doc_id].body
+            cached = (
+                set(terms(passage.text)),
+                [set(terms(body[s.start : s.end])) for s in passage.sentences],
+            )
+            with self._term_lock:  # the bot searches from several threads
+                if len(self._term_cache) >= TERM_CACHE:
+                    self._term_cache.pop(next(iter(self._term_cache)))
+                self._term_cache[row] = cached
+        return cached
+
     # ------------------------------------------------------------ helpers
 
-    def _candidates(self, query: np.ndarray, known_terms: Sequence[str]) -> list[int]:
+    def _candidates(self, query: np.ndarray, keyword: np.ndarray | None, mode: str, count: int) -> list[int]:
+        """The nearest passages by vector and the best by BM25 (all of a small corpus)."""
         n = len(self.index.passages)
-        if n <= CANDIDATES:
+        if n <= count:
             return list(range(n))
-        _, ids = self.index.dense_index().search(query.reshape(1, -1).astype(np.float32), CANDIDATES)
-        rows = {int(i) for i in ids[0] if i >= 0}
-        if known_terms:
-            keyword = self.index.keyword.get_scores(list(known_terms))
-            top = np.argpartition(-keyword, CANDIDATES)[:CANDIDATES]
+        rows: set[int] = set()
+        if mode != "keyword":
+            _, ids = self.index.dense_index().search(query.reshape(1, -1).astype(np.float32), count)
+            rows.update(int(i) for i in ids[0] if i >= 0)
+        if keyword is not None and mode != "dense":
+            top = np.argpartition(-keyword, count)[:count]
             rows.update(int(i) for i in top if keyword[i] > 0)
         return sorted(rows)
 

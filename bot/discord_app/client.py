@@ -71,6 +71,8 @@ class CaseTree(app_commands.CommandTree):
 
 def make_bot(settings: Settings, *, sync_global: bool = False) -> commands.Bot:
     """The bot for these settings (sharded when DISCORD_SHARD_COUNT is set)."""
+    discord.VoiceClient.warn_nacl = False  # the bot has no voice features: no warning about them
+    discord.VoiceClient.warn_dave = False
     base = commands.AutoShardedBot if settings.shard_count is not None else commands.Bot
     options: dict = {}
     if settings.shard_count:
