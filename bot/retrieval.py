@@ -2,11 +2,12 @@
 
 1. Candidates: the passages nearest to the question by dense vectors (FAISS) together with
    the best BM25 passages.
-2. Each candidate's sentences are scored: cosine similarity to the question, plus a small
-   bonus when a sentence holds the kind of thing the question asks for (a year for "when",
-   a duration for "how long", a quotation for "what did X say"), plus the share of the
-   question's focus terms (its keyword terms other than names) that the sentence holds.
-   The best sentence is the answer sentence.
+2. Each candidate's sentences are scored: cosine similarity to the question, plus
+   TYPE_BONUS when a sentence holds the kind of thing the question asks for (a year for
+   "when", a duration for "how long", a quotation for "what did X say"), plus the question's
+   focus terms (its keyword terms other than names) that the sentence holds, each weighted
+   by how few sentences of the passage hold it: W_RANK_FOCUS of that for ranking passages,
+   W_ANSWER_FOCUS for picking the answer sentence inside a passage.
 3. A passage scores ``W_PASSAGE * cos(passage) + W_SENTENCE * best sentence
    + W_COVERAGE * coverage`` where coverage is the IDF-weighted share of the question's
    keyword terms found in the passage.
