@@ -87,6 +87,13 @@ def open_engine(
             progress("no index yet: building it from the corpus (first use only)")
         built, _ = rebuild(settings, embedder, progress=progress)
         index = load_index(settings.index_dir, model=embedder.name)
+    return assemble(settings, embedder, index, built=built)
+
+
+def assemble(
+    settings: Settings, embedder: Embedder, index: Index, *, built: BuildReport | None = None
+) -> Engine:
+    """An engine serving ``index`` (also used to swap in a reloaded index)."""
     return Engine(
         settings=settings,
         embedder=embedder,

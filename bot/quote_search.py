@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from bot.analysis import terms
 from bot.embedding import Embedder
-from bot.models import Quotation, QuoteHit
+from bot.models import QuoteHit
 from bot.retrieval import clean_question
 from bot.store import Index
 
@@ -53,8 +54,22 @@ class QuoteSearcher:
 
     def speakers(self) -> list[tuple[str, int]]:
         """Every named speaker with their number of quotations, most quoted first."""
+        return list(self._speakers)
+
+    @cached_property
+    def _speakers(self) -> tuple[tuple[str, int], ...]:
         counts = Counter(q.speaker for q in self.index.quotations if q.speaker)
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+        return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
+
+    @cached_property
+    def _terms(self) -> list[tuple[set[str], set[str]]]:
+        """Per quotation: the terms of its text, sentence and speaker; and of its speaker's name."""
+        out = []
+        for q in self.index.quotations:
+            body = self.index.articles[q.doc_id].body
+            present = set(terms(q.context_text(body))) | set(terms(q.text)) | set(terms(q.speaker or ""))
+            out.append((present, _speaker_terms(q.speaker)))
+        return out
 
     def by_speaker(self, speaker: str) -> QuoteResult:
         """All quotations of a speaker, in corpus order."""
@@ -83,26 +98,20 @@ class QuoteSearcher:
         scored = []
         for row, qc, cc in zip(rows, quote_cos, context_cos, strict=True):
             q = self.index.quotations[row]
-            coverage = self._coverage(wanted, q)
+            present, speaker_terms = self._terms[row]
+            coverage = len(wanted & present) / len(wanted) if wanted else 0.0
             confidence = max(float(qc), float(cc)) + W_COVERAGE * coverage
             if confidence < QUOTE_FLOOR:
                 continue
             score = W_QUOTE * float(qc) + W_CONTEXT * float(cc) + W_COVERAGE * coverage
             if q.is_phrase:
                 score -= PHRASE_PENALTY
-            if wanted & _speaker_terms(q.speaker):
+            if wanted & speaker_terms:
                 score += SPEAKER_BONUS
             scored.append((score, row))
         scored.sort(key=lambda s: (-s[0], s[1]))
         hits = tuple(self._hit(row, score) for score, row in scored[: max(k, 1)])
         return QuoteResult(query=query, speaker=speaker, hits=hits)
-
-    def _coverage(self, wanted: set[str], q: Quotation) -> float:
-        if not wanted:
-            return 0.0
-        body = self.index.articles[q.doc_id].body
-        present = set(terms(q.context_text(body))) | set(terms(q.text)) | set(terms(q.speaker or ""))
-        return len(wanted & present) / len(wanted)
 
     def _hit(self, row: int, score: float) -> QuoteHit:
         q = self.index.quotations[row]

@@ -26,6 +26,7 @@ _H = TypeVar("_H", bound=_Checkable)
 
 NOT_ANSWERED = "The sources do not answer this question."
 RELATED_LABEL = "Related passages (not an answer):"
+RELATED_NOTE = "These passages are related (not an answer)"
 NO_QUOTES = "No quotation in the sources matches."
 UNKNOWN_SPEAKER = "speaker unknown"
 
@@ -280,9 +281,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
         )
         content = f"**Q:** {question}\n{NOT_ANSWERED}"
         if embeds:
-            content += " " + RELATED_LABEL.rstrip(":").replace(
-                "Related passages", "These passages are related"
-            )
+            content += " " + RELATED_NOTE
         return fit(ReplySpec(content=content, embeds=embeds, links=_links([h.article for h in hits[:2]])))
     shown = hits[page * per_page : (page + 1) * per_page]
     embeds = tuple(

@@ -167,7 +167,9 @@ class Retriever:
         # what the question asks about, without the names it mentions
         focus = {t for t in query_terms if t not in index.names}
         known = [t for t in weights if t in self._vocab]
-        keyword = index.keyword.get_scores(known) if known else None
+        # BM25 over the whole corpus is only needed to pick candidates or to rank by it
+        needed = mode == "keyword" or (mode == "hybrid" and len(index.passages) > candidates)
+        keyword = index.keyword.get_scores(known) if known and needed else None
 
         rows = self._candidates(query, keyword, mode, candidates)
         dense = np.asarray(index.vectors[rows], dtype=np.float32) @ query

@@ -381,26 +381,20 @@ def build_index(
         passages = [p for a in articles for p in make_passages(a)]
         bodies = {a.doc_id: a.body for a in articles}
         sentence_texts = [bodies[p.doc_id][s.start : s.end] for p in passages for s in p.sentences]
-        passage_hashes = [_text_hash(p.text) for p in passages]
-        sentence_hashes = [_text_hash(t) for t in sentence_texts]
-
-        vectors, computed_p = _vectors_for(
-            [p.text for p in passages], passage_hashes, previous, embedder, progress
-        )
-        sentence_vectors, computed_s = _vectors_for(
-            sentence_texts, sentence_hashes, previous, embedder, progress
-        )
         quotations = [q for a in articles for q in extract_quotations(a)]
-        quote_texts = [q.text for q in quotations]
-        context_texts = [q.context_text(bodies[q.doc_id]) for q in quotations]
-        quote_vectors, computed_q = _vectors_for(
-            quote_texts, [_text_hash(t) for t in quote_texts], previous, embedder, progress
-        )
-        context_vectors, computed_c = _vectors_for(
-            context_texts, [_text_hash(t) for t in context_texts], previous, embedder, progress
-        )
-        computed = computed_p + computed_s + computed_q + computed_c
-        total = len(passages) + len(sentence_texts) + 2 * len(quotations)
+        groups = [
+            [p.text for p in passages],
+            sentence_texts,
+            [q.text for q in quotations],
+            [q.context_text(bodies[q.doc_id]) for q in quotations],
+        ]
+        texts = [t for group in groups for t in group]
+        hashes = [_text_hash(t) for t in texts]
+        passage_hashes = hashes[: len(passages)]
+        all_vectors, computed = _vectors_for(texts, hashes, previous, embedder, progress)
+        bounds = np.cumsum([len(g) for g in groups])[:-1]
+        vectors, sentence_vectors, quote_vectors, context_vectors = np.split(all_vectors, bounds)
+        total = len(texts)
 
         name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
         tmp = builds / f".tmp-{name}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import traceback
 
@@ -13,9 +12,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord_app.cog import NEED_MANAGER, CaseCog, MoreButton
-from bot.engine import Engine, open_engine
-from bot.quote_search import QuoteSearcher
-from bot.retrieval import Retriever
+from bot.engine import Engine, assemble, open_engine
 from bot.store import load_index
 
 log = logging.getLogger("casebot")
@@ -38,16 +35,12 @@ class CaseTree(app_commands.CommandTree):
         """One handler for every app command: a short answer to the user, the traceback to the log."""
         if isinstance(error, app_commands.CommandOnCooldown):
             message = f"You are asking quickly: please wait {error.retry_after:.0f} s and try again."
-        elif isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
-            message = (
-                NEED_MANAGER
-                if isinstance(error, app_commands.MissingPermissions)
-                else (
-                    "That input cannot be used: please keep questions under 300 characters."
-                    if isinstance(error, app_commands.TransformerError)
-                    else "You cannot use this command here."
-                )
-            )
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = NEED_MANAGER
+        elif isinstance(error, app_commands.TransformerError):
+            message = "That input cannot be used: please keep questions under 300 characters."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = "You cannot use this command here."
         else:
             message = GENERIC_ERROR
             original = getattr(error, "original", error)
@@ -116,16 +109,9 @@ def make_bot(settings: Settings, *, sync_global: bool = False) -> commands.Bot:
 
         def reload_index(self) -> None:
             """Swap in the live index from disk; on failure the old engine stays (raises)."""
-            old = self.engine
-            index = load_index(self.settings.index_dir, model=old.embedder.name)
-            self.engine = dataclasses.replace(
-                old,
-                index=index,
-                retriever=Retriever(index, old.embedder),
-                quotes=QuoteSearcher(index, old.embedder),
-                stale=index.stale_report(self.settings.corpus_dir),
-                built=None,
-            )
+            embedder = self.engine.embedder
+            index = load_index(self.settings.index_dir, model=embedder.name)
+            self.engine = assemble(self.settings, embedder, index)
 
         async def on_ready(self) -> None:
             log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
