@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from bot.cli import add_location_args, note, positive_k, run, settings_from_args
+from bot.cli import add_location_args, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.replies import answer_to_json, answer_to_text
 from bot.retrieval import clean_question
@@ -38,11 +38,7 @@ def _ask(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     k = args.k or settings.top_k
     engine = open_engine(settings, progress=note)
-    if engine.stale.stale:
-        note(
-            f"warning: the index is stale, the corpus changed since it was built "
-            f"({engine.stale.describe()}); answering from the last build. Run: python -m bot.reindex"
-        )
+    warn_about(engine)
     questions = [args.question] if args.question is not None else _stdin_questions()
     first = True
     for question in questions:

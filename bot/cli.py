@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import Settings, SettingsError
 from bot.embedding import ModelError
-from bot.engine import CorpusBroken
+from bot.engine import CorpusBroken, Engine
 from bot.store import IndexError_
 
 
@@ -33,6 +33,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def warn_about(engine: Engine) -> None:
+    """Tell the terminal when the answers come from a damaged index's fallback or a stale one."""
+    if engine.index.warning:
+        note(f"warning: {engine.index.warning}")
+    if engine.stale.stale:
+        note(
+            f"warning: the index is stale, the corpus changed since it was built "
+            f"({engine.stale.describe()}); answering from the last build. Run: python -m bot.reindex"
+        )
 
 
 def positive_k(raw: str) -> int:

@@ -79,7 +79,7 @@ def open_engine(
     embedder = embedder or load_embedder(settings.model)
     built = None
     try:
-        index = load_index(settings.index_dir, model=embedder.name)
+        index = load_index(settings.index_dir, model=embedder.name, fallback=True)
     except IndexMissing:
         if not build_if_missing:
             raise

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from bot.cli import add_location_args, note, positive_k, run, settings_from_args
+from bot.cli import add_location_args, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.replies import quotes_to_json, quotes_to_text
 from bot.retrieval import clean_question
@@ -51,8 +51,7 @@ def _quote(args: argparse.Namespace) -> int:
             note(notice)
             return 2
     engine = open_engine(settings_from_args(args), progress=note)
-    if engine.stale.stale:
-        note(f"warning: the index is stale ({engine.stale.describe()}); run: python -m bot.reindex")
+    warn_about(engine)
     if args.speakers:
         speakers = engine.quotes.speakers()
         if args.json:

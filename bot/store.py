@@ -51,6 +51,7 @@ FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
+HASH_CHECK_BYTES = 64 << 20  # files up to this size are checksummed at every load
 _BUILD_FILES = ("articles.jsonl", "passages.jsonl", "vectors.npy", "sentences.npy")
 
 
@@ -72,6 +73,10 @@ class IndexMismatch(IndexError_):
 
 class IndexBusy(IndexError_):
     pass
+
+
+class IndexWriteError(IndexError_):
+    """A build could not be written (full disk, read-only directory); the live build is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class Index:
     quote_vectors: np.ndarray
     quote_context_vectors: np.ndarray
     dense: Any = None  # faiss index, built or read lazily
+    warning: str | None = None  # set when this is an older build served because the live one is damaged
     _df: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -179,9 +185,37 @@ def live_build(index_dir: Path) -> Path:
     return index_dir / BUILDS_DIR / name
 
 
-def load_index(index_dir: Path, *, model: str | None = None) -> Index:
-    """Load the live build of ``index_dir``; with ``model``, insist it was built with it."""
-    return load_build(live_build(index_dir), model=model)
+def load_index(index_dir: Path, *, model: str | None = None, fallback: bool = False) -> Index:
+    """Load the live build of ``index_dir``; with ``model``, insist it was built with it.
+
+    With ``fallback``, a damaged live build gives way to the newest older build that loads
+    (kept for this), with ``Index.warning`` saying so; the error is raised when none does.
+    """
+    try:
+        return load_build(live_build(index_dir), model=model)
+    except IndexCorrupt as exc:
+        if not fallback:
+            raise
+        damaged = exc
+    for older in _complete_builds(index_dir)[::-1]:
+        try:
+            index = load_build(older, model=model)
+        except IndexError_:
+            continue
+        index.warning = (
+            f"{damaged} Until then the bot answers from the previous build {older.name} "
+            f"(built {index.built_at})."
+        )
+        return index
+    raise damaged
+
+
+def _complete_builds(index_dir: Path) -> list[Path]:
+    """Finished build directories, oldest first (names sort by time)."""
+    builds = index_dir / BUILDS_DIR
+    if not builds.is_dir():
+        return []
+    return sorted(e for e in builds.iterdir() if e.is_dir() and not e.name.startswith("."))
 
 
 def load_build(path: Path, *, model: str | None = None) -> Index:
@@ -192,10 +226,7 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
             f"the index was built with model {manifest['model']!r} but the setting asks for "
             f"{model!r}: run python -m bot.reindex"
         )
-    for name, meta in manifest["files"].items():
-        file = path / name
-        if not file.is_file() or file.stat().st_size != meta["bytes"]:
-            raise IndexCorrupt(f"index file {name} is missing or damaged: run python -m bot.reindex")
+    _check_files(path, manifest)
     try:
         articles = {
             a.doc_id: a for a in (_article_from_json(r) for r in _read_jsonl(path / "articles.jsonl"))
@@ -239,18 +270,22 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
     except Exception as exc:  # any parse error means the same thing to the user
         raise IndexCorrupt(f"index in {path} is damaged ({exc}): run python -m bot.reindex") from None
 
-    counts = manifest["counts"]
-    dim = int(manifest["dimension"])
-    if (
-        vectors.shape != (len(passages), dim)
-        or sentence_vectors.shape != (int(counts["sentences"]), dim)
-        or len(passages) != int(counts["passages"])
-        or len(articles) != int(counts["articles"])
-        or vectors.dtype != np.float32
-        or len(quotations) != int(counts["quotations"])
-        or quote_vectors.shape != (len(quotations), dim)
-        or quote_context_vectors.shape != (len(quotations), dim)
-    ):
+    try:
+        counts = manifest["counts"]
+        dim = int(manifest["dimension"])
+        matches = (
+            vectors.shape == (len(passages), dim)
+            and sentence_vectors.shape == (int(counts["sentences"]), dim)
+            and len(passages) == int(counts["passages"])
+            and len(articles) == int(counts["articles"])
+            and vectors.dtype == np.float32
+            and len(quotations) == int(counts["quotations"])
+            and quote_vectors.shape == (len(quotations), dim)
+            and quote_context_vectors.shape == (len(quotations), dim)
+        )
+    except (KeyError, TypeError, ValueError):
+        matches = False
+    if not matches:
         raise IndexCorrupt(f"index in {path} does not match its manifest: run python -m bot.reindex")
     for p in passages:
         article = articles.get(p.doc_id)
@@ -292,6 +327,29 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
     return index
 
 
+def _check_files(path: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists is there with its size and, up to a size, its checksum.
+
+    Files larger than HASH_CHECK_BYTES are checked by size and shape only, so that loading a
+    very large index does not read all of it (a damaged one still fails the shape checks).
+    """
+    try:
+        files = manifest["files"].items()
+        for name, meta in files:
+            file = path / name
+            if ".." in Path(name).parts or not file.is_file() or file.stat().st_size != int(meta["bytes"]):
+                raise IndexCorrupt(f"index file {name} is missing or damaged: run python -m bot.reindex")
+            if file.stat().st_size <= HASH_CHECK_BYTES and _file_hash(file) != meta["sha256"]:
+                raise IndexCorrupt(
+                    f"index file {name} does not match its checksum (damaged or edited): "
+                    "run python -m bot.reindex"
+                )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise IndexCorrupt(
+            f"the manifest of {path.name} lists its files wrongly ({exc}): run python -m bot.reindex"
+        ) from None
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     file = path / "manifest.json"
     try:
@@ -307,9 +365,22 @@ def _read_manifest(path: Path) -> dict[str, Any]:
             f"the index has format {manifest.get('format')!r}, this version reads {FORMAT_VERSION}: "
             "run python -m bot.reindex"
         )
-    for key in ("model", "dimension", "counts", "files", "corpus", "built_at", "search"):
-        if key not in manifest:
-            raise IndexCorrupt(f"{file} has no {key!r}: run python -m bot.reindex")
+    for key, kind in (
+        ("model", str),
+        ("dimension", int),
+        ("counts", dict),
+        ("files", dict),
+        ("corpus", dict),
+        ("built_at", str),
+        ("search", dict),
+    ):
+        if not isinstance(manifest.get(key), kind):
+            raise IndexCorrupt(f"{file} has no valid {key!r}: run python -m bot.reindex")
+    search = manifest["search"]
+    if search.get("kind") not in ("exact", "ivf") or (search["kind"] == "ivf") != (
+        "ann.faiss" in manifest["files"]
+    ):
+        raise IndexCorrupt(f"{file} describes its vector search wrongly: run python -m bot.reindex")
     return manifest
 
 
@@ -372,6 +443,35 @@ def build_index(
     model) are reused. The live build is replaced only after the new one loads and verifies.
     """
     started = time.perf_counter()
+    try:
+        return _build(articles, embedder, index_dir, ann_min_passages, skipped, progress, started)
+    except OSError as exc:
+        raise IndexWriteError(_write_error_message(index_dir, exc)) from None
+
+
+def _write_error_message(index_dir: Path, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some disk space"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST, errno.ENOTDIR):
+        fix = "make it a writable directory (or point CASEBOT_INDEX_DIR at one)"
+    else:
+        fix = "fix the cause"
+    return (
+        f"cannot write the index in {index_dir} ({reason}); the index in use was not changed. "
+        f"To update it, {fix} and run python -m bot.reindex again."
+    )
+
+
+def _build(
+    articles: Sequence[Article],
+    embedder: Embedder,
+    index_dir: Path,
+    ann_min_passages: int,
+    skipped: Sequence[str],
+    progress: Callable[[str], None] | None,
+    started: float,
+) -> BuildReport:
     with build_lock(index_dir):
         builds = index_dir / BUILDS_DIR
         builds.mkdir(parents=True, exist_ok=True)
@@ -399,71 +499,78 @@ def build_index(
         name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
         tmp = builds / f".tmp-{name}"
         tmp.mkdir()
-        _write_jsonl(tmp / "articles.jsonl", (_article_to_json(a) for a in articles))
-        row = 0
-        records = []
-        for p, h in zip(passages, passage_hashes, strict=True):
-            records.append(
-                {
-                    "doc_id": p.doc_id,
-                    "paragraph": p.paragraph,
-                    "start": p.start,
-                    "end": p.end,
-                    "text": p.text,
-                    "sentences": [[s.start, s.end] for s in p.sentences],
-                    "sentence_row": row,
-                    "hash": h,
-                }
+        try:
+            _write_jsonl(tmp / "articles.jsonl", (_article_to_json(a) for a in articles))
+            row = 0
+            records = []
+            for p, h in zip(passages, passage_hashes, strict=True):
+                records.append(
+                    {
+                        "doc_id": p.doc_id,
+                        "paragraph": p.paragraph,
+                        "start": p.start,
+                        "end": p.end,
+                        "text": p.text,
+                        "sentences": [[s.start, s.end] for s in p.sentences],
+                        "sentence_row": row,
+                        "hash": h,
+                    }
+                )
+                row += len(p.sentences)
+            _write_jsonl(tmp / "passages.jsonl", records)
+            _save_npy(tmp / "vectors.npy", vectors)
+            _save_npy(tmp / "sentences.npy", sentence_vectors)
+            _write_jsonl(
+                tmp / "quotations.jsonl",
+                (
+                    {
+                        "doc_id": q.doc_id,
+                        "paragraph": q.paragraph,
+                        "start": q.start,
+                        "end": q.end,
+                        "text": q.text,
+                        "speaker": q.speaker,
+                        "context": [q.context.start, q.context.end],
+                    }
+                    for q in quotations
+                ),
             )
-            row += len(p.sentences)
-        _write_jsonl(tmp / "passages.jsonl", records)
-        _save_npy(tmp / "vectors.npy", vectors)
-        _save_npy(tmp / "sentences.npy", sentence_vectors)
-        _write_jsonl(
-            tmp / "quotations.jsonl",
-            (
-                {
-                    "doc_id": q.doc_id,
-                    "paragraph": q.paragraph,
-                    "start": q.start,
-                    "end": q.end,
-                    "text": q.text,
-                    "speaker": q.speaker,
-                    "context": [q.context.start, q.context.end],
-                }
-                for q in quotations
-            ),
-        )
-        _save_npy(tmp / "quotes.npy", quote_vectors)
-        _save_npy(tmp / "quote_contexts.npy", context_vectors)
-        _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
-        (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
-        search = _save_dense(tmp, vectors, ann_min_passages)
+            _save_npy(tmp / "quotes.npy", quote_vectors)
+            _save_npy(tmp / "quote_contexts.npy", context_vectors)
+            _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
+            (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
+            search = _save_dense(tmp, vectors, ann_min_passages)
 
-        files = {}
-        for file in sorted(tmp.rglob("*")):
-            if file.is_file():
-                files[str(file.relative_to(tmp))] = {"bytes": file.stat().st_size, "sha256": _file_hash(file)}
-        manifest = {
-            "format": FORMAT_VERSION,
-            "model": embedder.name,
-            "dimension": int(vectors.shape[1]),
-            "normalized": True,
-            "metric": "inner_product",
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "counts": {
-                "articles": len(articles),
-                "passages": len(passages),
-                "sentences": len(sentence_texts),
-                "quotations": len(quotations),
-            },
-            "corpus": {a.source_file: a.content_hash for a in articles},
-            "skipped": sorted(skipped),
-            "search": search,
-            "files": files,
-        }
-        _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        _fsync_dir(tmp)
+            files = {}
+            for file in sorted(tmp.rglob("*")):
+                if file.is_file():
+                    files[str(file.relative_to(tmp))] = {
+                        "bytes": file.stat().st_size,
+                        "sha256": _file_hash(file),
+                    }
+            manifest = {
+                "format": FORMAT_VERSION,
+                "model": embedder.name,
+                "dimension": int(vectors.shape[1]),
+                "normalized": True,
+                "metric": "inner_product",
+                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "counts": {
+                    "articles": len(articles),
+                    "passages": len(passages),
+                    "sentences": len(sentence_texts),
+                    "quotations": len(quotations),
+                },
+                "corpus": {a.source_file: a.content_hash for a in articles},
+                "skipped": sorted(skipped),
+                "search": search,
+                "files": files,
+            }
+            _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            _fsync_dir(tmp)
+        except BaseException:  # a failed write (full disk, killed) leaves no half-written build
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
         final = builds / name
         os.replace(tmp, final)

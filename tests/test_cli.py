@@ -136,3 +136,42 @@ def test_quote_command(env: dict[str, str]) -> None:
 
     bad = _run(["bot.quote", "--all"], env)
     assert bad.returncode == 2 and "--speaker" in bad.stderr
+
+
+def test_damaged_index_concurrent_reindex_and_read_only_directory(
+    env: dict[str, str], corpus_dir: Path
+) -> None:
+    from bot.store import build_lock, live_build
+
+    index_dir = Path(env["CASEBOT_INDEX_DIR"])
+    assert _run(["bot.reindex", "--quiet"], env).returncode == 0
+    seed = corpus_dir / "alice-marie-johnson-bustle.md"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nA paragraph added later.\n", encoding="utf-8")
+    assert _run(["bot.reindex", "--quiet"], env).returncode == 0
+    damaged = live_build(index_dir)
+    vectors = damaged / "vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:-64])  # truncated, as by a full disk or a bad copy
+
+    # the previous build keeps answering, and the terminal says what happened and what to do
+    answer = _run(["bot.ask", "--json", "What did the judge call Johnson?"], env)
+    assert answer.returncode == 0, answer.stderr
+    assert "quintessential entrepreneur" in json.loads(answer.stdout)["hits"][0]["answer"]
+    assert "vectors.npy" in answer.stderr and "previous build" in answer.stderr
+    assert "python -m bot.reindex" in answer.stderr
+
+    # two reindex runs at once: the second refuses at once and changes nothing
+    with build_lock(index_dir):
+        busy = _run(["bot.reindex", "--quiet"], env)
+    assert busy.returncode == 1 and "another reindex is running" in busy.stderr
+    assert "Traceback" not in busy.stderr and live_build(index_dir) == damaged
+
+    fixed = _run(["bot.reindex", "--quiet"], env)
+    assert fixed.returncode == 0, fixed.stderr
+    again = _run(["bot.ask", "--json", "What did the judge call Johnson?"], env)
+    assert again.returncode == 0 and "warning" not in again.stderr
+
+    # an index directory that cannot be written: one line, and the index in use still answers
+    blocked = {**env, "CASEBOT_INDEX_DIR": str(seed)}  # a file where a directory should be
+    refused = _run(["bot.reindex", "--quiet"], blocked)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "cannot write the index" in refused.stderr and "CASEBOT_INDEX_DIR" in refused.stderr

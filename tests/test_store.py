@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -23,6 +24,7 @@ from bot.store import (
     IndexCorrupt,
     IndexMismatch,
     IndexMissing,
+    IndexWriteError,
     build_index,
     build_lock,
     live_build,
@@ -121,6 +123,112 @@ def test_damaged_index_is_a_clear_error(settings: Settings, fake_embedder: HashE
         (settings.index_dir / CURRENT_FILE).write_text("../../etc")
     with pytest.raises(IndexCorrupt, match=r"bot\.reindex"):
         load_index(settings.index_dir)
+
+
+def test_flipped_bytes_are_caught_by_the_checksum(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    _build(settings, fake_embedder)
+    vectors = live_build(settings.index_dir) / "vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-100:-90] = b"\xff" * 10  # same size: only the checksum can tell
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match=r"checksum.*bot\.reindex"):
+        load_index(settings.index_dir)
+
+
+def _edit_manifest(build: Path, edit) -> None:
+    path = build / "manifest.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("edit", "error"),
+    [
+        (lambda m: m["counts"].update(passages=3), IndexCorrupt),
+        (lambda m: m.update(dimension="wide"), IndexCorrupt),
+        (lambda m: m.update(files=[]), IndexCorrupt),
+        (lambda m: m["files"]["vectors.npy"].update(sha256="0" * 64), IndexCorrupt),
+        (lambda m: m["files"].update({"../../etc/passwd": {"bytes": 1, "sha256": "0"}}), IndexCorrupt),
+        (lambda m: m.pop("counts"), IndexCorrupt),
+        (lambda m: m.update(search="fast"), IndexCorrupt),
+        (lambda m: m.update(model="another-model"), IndexMismatch),
+        (lambda m: m.update(format=1), IndexMismatch),
+    ],
+)
+def test_manifest_edited_by_hand(settings: Settings, fake_embedder: HashEmbedder, edit, error) -> None:
+    _build(settings, fake_embedder)
+    _edit_manifest(live_build(settings.index_dir), edit)
+    with pytest.raises(error, match=r"bot\.reindex"):
+        load_index(settings.index_dir, model=fake_embedder.name)
+
+
+def test_a_damaged_live_build_gives_way_to_the_previous_one(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    _build(settings, fake_embedder)
+    previous = live_build(settings.index_dir)
+    (settings.corpus_dir / "alice-marie-johnson-bustle.md").open("a").write("\nA new last paragraph.\n")
+    _build(settings, fake_embedder)
+    damaged = live_build(settings.index_dir)
+    (damaged / "vectors.npy").write_bytes(b"\x93NUMPY broken")
+
+    with pytest.raises(IndexCorrupt):
+        load_index(settings.index_dir)  # strict by default (what /reload uses)
+    engine = open_engine(settings, fake_embedder)  # what ask, quote and the bot use
+    assert engine.index.path == previous
+    assert (
+        engine.index.warning
+        and "bot.reindex" in engine.index.warning
+        and previous.name in engine.index.warning
+    )
+    assert engine.stale.stale  # the older build does not have the new paragraph, and says so
+    assert engine.retriever.ask("What did the judge call Johnson?").hits
+
+    _build(settings, fake_embedder)  # the fix the message names
+    fixed = open_engine(settings, fake_embedder)
+    assert fixed.index.warning is None and not fixed.stale.stale
+    assert fixed.index.path not in (previous, damaged)
+
+
+@pytest.mark.parametrize(
+    ("target", "code", "advice"),
+    [
+        ("_save_npy", errno.ENOSPC, "free some disk space"),
+        ("_write_jsonl", errno.EROFS, "writable"),
+        ("_write_atomic", errno.EACCES, "writable"),
+        ("_save_keyword", errno.ENOSPC, "free some disk space"),
+    ],
+)
+def test_a_failed_write_keeps_the_live_index(
+    settings: Settings,
+    fake_embedder: HashEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    code: int,
+    advice: str,
+) -> None:
+    _build(settings, fake_embedder)
+    before = live_build(settings.index_dir)
+    (settings.corpus_dir / "alice-marie-johnson-bustle.md").open("a").write("\nA new last paragraph.\n")
+
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    import bot.store
+
+    monkeypatch.setattr(bot.store, target, fail)
+    with pytest.raises(IndexWriteError) as caught:
+        _build(settings, fake_embedder)
+    message = str(caught.value)
+    assert os.strerror(code) in message and advice in message and "bot.reindex" in message
+    assert "not changed" in message
+    monkeypatch.undo()
+    assert live_build(settings.index_dir) == before
+    assert not [p for p in (settings.index_dir / "builds").iterdir() if p.name.startswith(".")]
+    index = load_index(settings.index_dir)
+    assert Retriever(index, fake_embedder).ask("What did the judge call Johnson?").hits
+    assert _build(settings, fake_embedder).computed > 0  # the next build, with room, goes through
 
 
 def test_broken_corpus_keeps_the_old_index(settings: Settings, fake_embedder: HashEmbedder) -> None:

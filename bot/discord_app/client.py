@@ -91,6 +91,8 @@ def make_bot(settings: Settings, *, sync_global: bool = False) -> commands.Bot:
             # Load (or build) the index off the event loop, and warm the model, before serving.
             self.engine = await asyncio.to_thread(open_engine, self.settings)
             await asyncio.to_thread(self.engine.embedder.embed, ["warm up"])
+            if self.engine.index.warning:
+                log.warning("%s", self.engine.index.warning)
             if self.engine.stale.stale:
                 log.warning(
                     "the index is stale (%s): run python -m bot.reindex, then /reload",
