@@ -37,6 +37,8 @@ class Settings:
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     guild_ready_timeout: float = 2.0
+    # Seconds to wait for Discord to take a reply before telling the user it failed.
+    send_timeout: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -64,6 +66,7 @@ class Settings:
             guild_ready_timeout=_positive_float(
                 env, "DISCORD_GUILD_READY_TIMEOUT", defaults.guild_ready_timeout
             ),
+            send_timeout=_positive_float(env, "CASEBOT_SEND_TIMEOUT", defaults.send_timeout),
         )
 
 

@@ -52,6 +52,14 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status=status)
 
 
+def _rate_limited(seconds: float) -> web.Response:
+    # discord.py treats a 429 without "Via" as a Cloudflare ban, as Discord's own 429s carry it
+    response = _json({"message": "You are being rate limited.", "retry_after": seconds, "global": False}, 429)
+    response.headers["Via"] = "1.1 google"
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def check_message(payload: dict[str, Any]) -> list[str]:
     """Every way this message breaks Discord's limits (empty when it is fine)."""
     problems = []
@@ -119,6 +127,7 @@ class Interaction:
     original: dict[str, Any] | None = None
     rejected: list[str] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    token_expired: bool = False
 
     def messages(self) -> list[dict[str, Any]]:
         """Everything the user was shown: the immediate reply, the edited original, follow-ups."""
@@ -142,6 +151,13 @@ class FakeDiscord:
         self.commands: dict[str, dict[str, Any]] = {}
         self.identified = asyncio.Event()
         self.requests: list[str] = []
+        # Fault injection: per route ("callback", "followup", "original"), the next requests'
+        # fates in order: ("status", code) | ("ratelimit", seconds) | ("hang", seconds).
+        self.faults: dict[str, list[tuple[str, float]]] = {}
+        self.fault_log: list[tuple[str, str]] = []
+        self.resumable = True  # whether a RESUME after a dropped connection is accepted
+        self.resumes = 0
+        self.identifies = 0
 
     # ------------------------------------------------------------ server
 
@@ -180,6 +196,32 @@ class FakeDiscord:
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"
+
+    # ------------------------------------------------------------ faults
+
+    def inject(self, route: str, *fates: tuple[str, float]) -> None:
+        """Make the next requests to ``route`` fail, one fate per request."""
+        self.faults.setdefault(route, []).extend(fates)
+
+    async def _fault(self, route: str) -> web.Response | None:
+        queue = self.faults.get(route)
+        if not queue:
+            return None
+        kind, value = queue.pop(0)
+        self.fault_log.append((route, f"{kind} {value}"))
+        if kind == "ratelimit":
+            return _rate_limited(value)
+        if kind == "hang":  # a request that never gets an answer in time (the client gives up)
+            await asyncio.sleep(value)
+            return _error(504, 0, "Gateway Timeout")
+        return _error(int(value), 0, f"{int(value)}: injected fault")
+
+    async def drop_gateway(self, *, resumable: bool = True) -> None:
+        """Close every gateway connection as a network fault would (close code 4000)."""
+        self.resumable = resumable
+        self.identified.clear()
+        for ws in list(self.sockets):
+            await ws.close(code=4000, message=b"Unknown error")
 
     # ------------------------------------------------------------ REST
 
@@ -261,6 +303,9 @@ class FakeDiscord:
         inter = self.interactions.get(request.match_info["id"])
         if inter is None or inter.token != request.match_info["token"]:
             return _error(404, 10062, "Unknown interaction")
+        fault = await self._fault("callback")
+        if fault is not None:
+            return fault
         if time.monotonic() - inter.sent_at > ACK_SECONDS:
             inter.rejected.append("acknowledged after 3 s")
             return _error(404, 10062, "Unknown interaction")
@@ -313,10 +358,22 @@ class FakeDiscord:
             "interaction_id": inter.id,
         }
 
-    async def followup(self, request: web.Request) -> web.Response:
-        inter = self.by_token.get(request.match_info["token"])
+    def _webhook_for(self, token: str) -> Interaction | web.Response:
+        inter = self.by_token.get(token)
         if inter is None:
             return _error(404, 10015, "Unknown Webhook")
+        if inter.token_expired:  # Discord's interaction tokens last 15 minutes
+            inter.rejected.append("used an expired interaction token")
+            return _error(401, 50027, "Invalid Webhook Token")
+        return inter
+
+    async def followup(self, request: web.Request) -> web.Response:
+        inter = self._webhook_for(request.match_info["token"])
+        if isinstance(inter, web.Response):
+            return inter
+        fault = await self._fault("followup")
+        if fault is not None:
+            return fault
         data = await request.json()
         problems = check_message(data)
         if problems:
@@ -328,9 +385,12 @@ class FakeDiscord:
         return _json(message)
 
     async def webhook_message(self, request: web.Request) -> web.Response:
-        inter = self.by_token.get(request.match_info["token"])
-        if inter is None:
-            return _error(404, 10015, "Unknown Webhook")
+        inter = self._webhook_for(request.match_info["token"])
+        if isinstance(inter, web.Response):
+            return inter
+        fault = await self._fault("original")
+        if fault is not None:
+            return fault
         if request.method == "GET":
             return _json(inter.original or self._message(inter, {}))
         if request.method == "DELETE":
@@ -360,6 +420,7 @@ class FakeDiscord:
             if op == 1:
                 await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
             elif op == 2:
+                self.identifies += 1
                 if data["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
@@ -383,8 +444,12 @@ class FakeDiscord:
                 await self._dispatch(ws, "GUILD_CREATE", self._guild())
                 self.identified.set()
             elif op == 6:
-                await self._dispatch(ws, "RESUMED", {})
-                self.identified.set()
+                self.resumes += 1
+                if self.resumable:
+                    await self._dispatch(ws, "RESUMED", {})
+                    self.identified.set()
+                else:  # the session is gone: the client must identify afresh
+                    await ws.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
         if ws in self.sockets:
             self.sockets.remove(ws)
         return ws
@@ -489,8 +554,14 @@ class FakeDiscord:
         user_id: str = "800000000000000001",
         permissions: int = ALL_BUT_MANAGE,
         message: dict[str, Any] | None = None,
+        age: float = 0.0,
+        token_expired: bool = False,
     ) -> Interaction:
-        """Send an INTERACTION_CREATE to the bot (kind 2: command, 3: button, 4: autocomplete)."""
+        """Send an INTERACTION_CREATE to the bot (kind 2: command, 3: button, 4: autocomplete).
+
+        ``age`` seconds already gone (past 3 s the bot can no longer acknowledge it);
+        ``token_expired``: its webhook token is refused, as 15 minutes after it was created.
+        """
         if not self.sockets:
             raise RuntimeError("the bot is not connected")
         inter_id = str(next(self.ids))
@@ -525,7 +596,13 @@ class FakeDiscord:
         }
         if message is not None:
             payload["message"] = message
-        inter = Interaction(id=inter_id, token=token, payload=payload, sent_at=time.monotonic())
+        inter = Interaction(
+            id=inter_id,
+            token=token,
+            payload=payload,
+            sent_at=time.monotonic() - age,
+            token_expired=token_expired,
+        )
         self.interactions[inter_id] = inter
         self.by_token[token] = inter
         await self._dispatch(self.sockets[-1], "INTERACTION_CREATE", payload)

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.discord_app.cog import NEED_MANAGER, CaseCog, MoreButton
+from bot.discord_app.cog import EXPIRED_CODES, NEED_MANAGER, CaseCog, MoreButton, describe_failure
 from bot.engine import Engine, assemble, open_engine
 from bot.store import load_index
 
@@ -44,6 +44,9 @@ class CaseTree(app_commands.CommandTree):
         else:
             message = GENERIC_ERROR
             original = getattr(error, "original", error)
+            if isinstance(original, discord.HTTPException) and original.code in EXPIRED_CODES:
+                log.warning("an interaction expired before it was answered: %s", describe_failure(original))
+                return  # Discord no longer takes anything for it
             log.error(
                 "command %s failed:\n%s",
                 interaction.command.name if interaction.command else "?",
@@ -58,8 +61,8 @@ class CaseTree(app_commands.CommandTree):
                 await interaction.response.send_message(
                     message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
                 )
-        except discord.HTTPException:
-            log.warning("could not tell the user about an error (the interaction may have expired)")
+        except discord.HTTPException as exc:
+            log.warning("could not tell the user about an error: %s", describe_failure(exc))
 
 
 def make_bot(settings: Settings, *, sync_global: bool = False) -> commands.Bot:

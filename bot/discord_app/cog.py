@@ -9,6 +9,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -35,6 +36,56 @@ PENDING_LIMIT = 2000  # "More" buttons remembered (oldest forgotten first)
 MORE_EXPIRED = "This button has expired: please ask again with /ask."
 NOT_YOURS = "Only the person who asked can page through this answer."
 NEED_MANAGER = "Only members with the Manage Server permission can use /reload."
+NOT_DELIVERED = (
+    "Sorry: Discord did not accept the answer in time, so it could not be shown. Please ask again."
+)
+ACK_SECONDS = 3.0  # Discord drops an interaction not acknowledged within 3 s
+EXPIRED_CODES = {10062, 10015, 50027}  # unknown interaction, unknown webhook, invalid webhook token
+SEND_ERRORS = (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A one-line account of a failed call to Discord (for the log)."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return "no answer from Discord in time"
+    if isinstance(exc, discord.HTTPException):
+        expired = " (the interaction expired)" if exc.code in EXPIRED_CODES else ""
+        return f"HTTP {exc.status}, code {exc.code}: {exc.text[:200]}{expired}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def acknowledge(interaction: discord.Interaction, *, ephemeral: bool) -> bool:
+    """Show "thinking..." within Discord's 3 s; False (and a log line) when that failed."""
+    try:
+        await asyncio.wait_for(interaction.response.defer(thinking=True, ephemeral=ephemeral), ACK_SECONDS)
+    except SEND_ERRORS as exc:
+        log.warning("could not acknowledge an interaction: %s", describe_failure(exc))
+        return False
+    return True
+
+
+async def deliver(interaction: discord.Interaction, timeout: float, **kwargs: object) -> bool:
+    """Send the answer after "thinking..."; if Discord will not take it, say so in its place.
+
+    discord.py already retries 429 (after retry-after) and 5xx; this bounds the whole wait,
+    so that no question is left "thinking..." until Discord gives up on it.
+    """
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    try:
+        await asyncio.wait_for(interaction.followup.send(**kwargs, wait=True), timeout)  # type: ignore[arg-type]
+        return True
+    except SEND_ERRORS as exc:
+        log.warning("could not send an answer: %s", describe_failure(exc))
+    try:
+        await asyncio.wait_for(
+            interaction.edit_original_response(
+                content=NOT_DELIVERED, embeds=[], view=None, allowed_mentions=discord.AllowedMentions.none()
+            ),
+            timeout,
+        )
+    except SEND_ERRORS as exc:
+        log.warning("could not tell the user either: %s", describe_failure(exc))
+    return False
 
 
 class MoreButton(
@@ -116,6 +167,9 @@ class CaseCog(commands.Cog, name="CaseCog"):
             self.pending.popitem(last=False)
         return key
 
+    async def send(self, interaction: discord.Interaction, **kwargs: object) -> bool:
+        return await deliver(interaction, self.bot.settings.send_timeout, **kwargs)
+
     @staticmethod
     def _log(command: str, interaction: discord.Interaction, started: float, **facts: object) -> None:
         extra = " ".join(f"{k}={v}" for k, v in facts.items())
@@ -142,20 +196,19 @@ class CaseCog(commands.Cog, name="CaseCog"):
         private: bool = False,
     ) -> None:
         started = time.perf_counter()
-        await interaction.response.defer(thinking=True, ephemeral=private)
+        if not await acknowledge(interaction, ephemeral=private):
+            return
         _, notice = clean_question(question, limit=MAX_QUESTION)
         if notice:  # Discord enforces the length, but a client may not: answer in one line
-            await interaction.followup.send(
-                notice, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+            await self.send(interaction, content=notice, ephemeral=True)
             self._log("ask", interaction, started, refused="input")
             return
         retriever = self.bot.engine.retriever
         answer = await asyncio.to_thread(retriever.ask, question, PER_PAGE + 1)
         spec = ask_reply(answer, footer=self.footer(), page=0, per_page=PER_PAGE)
         more = MoreButton(self.remember(question, interaction.user.id, private), 1) if spec.more else None
-        await interaction.followup.send(**render(spec, more=more), ephemeral=private, wait=True)
-        self._log("ask", interaction, started, answered=answer.answered, hits=len(spec.embeds))
+        sent = await self.send(interaction, **render(spec, more=more), ephemeral=private)
+        self._log("ask", interaction, started, answered=answer.answered, hits=len(spec.embeds), sent=sent)
 
     async def more(self, interaction: discord.Interaction, key: str, page: int) -> None:
         started = time.perf_counter()
@@ -167,13 +220,14 @@ class CaseCog(commands.Cog, name="CaseCog"):
         if interaction.user.id != owner:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return
-        await interaction.response.defer(thinking=True, ephemeral=True)
+        if not await acknowledge(interaction, ephemeral=True):
+            return
         k = PER_PAGE * (page + 1) + 1
         answer = await asyncio.to_thread(self.bot.engine.retriever.ask, question, k)
         spec = ask_reply(answer, footer=self.footer(), page=page, per_page=PER_PAGE)
         more = MoreButton(key, page + 1) if spec.more else None
-        await interaction.followup.send(**render(spec, more=more), ephemeral=True, wait=True)
-        self._log("ask-more", interaction, started, page=page, hits=len(spec.embeds))
+        sent = await self.send(interaction, **render(spec, more=more), ephemeral=True)
+        self._log("ask-more", interaction, started, page=page, hits=len(spec.embeds), sent=sent)
 
     @app_commands.command(name="quote", description="Direct quotations from the sources: who said what.")
     @app_commands.describe(
@@ -190,13 +244,12 @@ class CaseCog(commands.Cog, name="CaseCog"):
         private: bool = False,
     ) -> None:
         started = time.perf_counter()
-        await interaction.response.defer(thinking=True, ephemeral=private)
+        if not await acknowledge(interaction, ephemeral=private):
+            return
         quotes = self.bot.engine.quotes
         notice = clean_question(query, noun="search", limit=MAX_QUESTION)[1] if query else None
         if notice:
-            await interaction.followup.send(
-                notice, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+            await self.send(interaction, content=notice, ephemeral=True)
             self._log("quote", interaction, started, refused="input")
             return
         if query:
@@ -211,8 +264,8 @@ class CaseCog(commands.Cog, name="CaseCog"):
             )
         else:
             spec = quote_reply(result, footer=self.footer())
-        await interaction.followup.send(**render(spec), ephemeral=private, wait=True)
-        self._log("quote", interaction, started, quotes=len(spec.embeds))
+        sent = await self.send(interaction, **render(spec), ephemeral=private)
+        self._log("quote", interaction, started, quotes=len(spec.embeds), sent=sent)
 
     @quote.autocomplete("speaker")
     async def speaker_autocomplete(
@@ -246,7 +299,8 @@ class CaseCog(commands.Cog, name="CaseCog"):
             await interaction.response.send_message(NEED_MANAGER, ephemeral=True)
             self._log("reload", interaction, started, refused=True)
             return
-        await interaction.response.defer(thinking=True, ephemeral=True)
+        if not await acknowledge(interaction, ephemeral=True):
+            return
         old = self.bot.engine.index
         try:
             await asyncio.to_thread(self.bot.reload_index)
@@ -262,7 +316,5 @@ class CaseCog(commands.Cog, name="CaseCog"):
                 f"{len(new.passages)} passages, {len(new.quotations)} quotations."
             )
             ok = True
-        await interaction.followup.send(
-            clip(message, 2000), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await self.send(interaction, content=clip(message, 2000), ephemeral=True)
         self._log("reload", interaction, started, loaded=ok)
