@@ -271,7 +271,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
     if not answer.answered:
         embeds = tuple(
             EmbedSpec(
-                title=f"Related, not an answer: {h.article.title}",
+                title=f"Related, not an answer: {escape_markdown(h.article.title)}",
                 description=_quoted(h, bold=False),
                 url=h.article.url,
                 fields=_source_fields(h.article, h.passage.paragraph),
@@ -286,7 +286,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
     shown = hits[page * per_page : (page + 1) * per_page]
     embeds = tuple(
         EmbedSpec(
-            title=h.article.title,
+            title=escape_markdown(h.article.title),
             description=_quoted(h, bold=True),
             url=h.article.url,
             fields=_source_fields(h.article, h.passage.paragraph),
@@ -329,7 +329,7 @@ def quote_reply(result: QuoteResult, *, footer: str) -> ReplySpec:
         return fit(ReplySpec(content=f"{head}: {NO_QUOTES}"))
     embeds = tuple(
         EmbedSpec(
-            title=clip(h.quotation.speaker or UNKNOWN_SPEAKER, EMBED_TITLE_LIMIT),
+            title=escape_markdown(h.quotation.speaker or UNKNOWN_SPEAKER),
             description="> \u201c" + escape_markdown(h.quotation.text) + "\u201d",
             url=h.article.url,
             fields=(("Reported in", escape_markdown(clip(cite(h.article, h.quotation.paragraph), 900))),),

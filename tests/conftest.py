@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.embedding import HashEmbedder
@@ -14,6 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SEED_ARTICLE = CORPUS / "alice-marie-johnson-bustle.md"
 SHARED_EVAL = ROOT.parent / "shared" / "eval" / "case_questions.jsonl"
+
+# Property-based tests: the same examples on every run (derandomize), within a budget that
+# keeps CI short. HYPOTHESIS_PROFILE=deep searches ten times longer (still reproducible).
+_COMMON = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=150, **_COMMON)
+hypothesis_settings.register_profile("deep", max_examples=1500, **_COMMON)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
