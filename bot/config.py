@@ -86,10 +86,15 @@ def _positive(env: Mapping[str, str], name: str, default: float, cast: type[int]
     try:
         value = cast(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be {kind}, not {raw!r}") from None
+        raise SettingsError(f"{name} must be {kind}, not {_shown(raw)}") from None
     if not value > 0:
         raise SettingsError(f"{name} must be above 0, not {value}")
     return value
+
+
+def _shown(raw: str) -> str:
+    """A bad value for an error message; a long one (perhaps a token put in the wrong place) is not echoed."""
+    return repr(raw) if len(raw) <= 24 else f"a value of {len(raw)} characters"
 
 
 def _optional_id(env: Mapping[str, str], name: str) -> int | None:
@@ -97,7 +102,7 @@ def _optional_id(env: Mapping[str, str], name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise SettingsError(f"{name} must be a Discord id (digits only), not {raw!r}")
+        raise SettingsError(f"{name} must be a Discord id (digits only), not {_shown(raw)}")
     return int(raw)
 
 
@@ -109,6 +114,6 @@ def _shards(raw: str | None) -> int | None:
         return 0
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(
-            f"DISCORD_SHARD_COUNT must be a whole number of at least 1 or 'auto', not {raw!r}"
+            f"DISCORD_SHARD_COUNT must be a whole number of at least 1 or 'auto', not {_shown(raw)}"
         )
     return int(raw)

@@ -128,6 +128,12 @@ class Interaction:
     rejected: list[str] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     token_expired: bool = False
+    done_at: float | None = None
+
+    def finish(self) -> None:
+        if self.done_at is None:
+            self.done_at = time.monotonic()
+        self.done.set()
 
     def messages(self) -> list[dict[str, Any]]:
         """Everything the user was shown: the immediate reply, the edited original, follow-ups."""
@@ -321,7 +327,7 @@ class FakeDiscord:
         inter.callbacks.append(body)
         inter.acked_at = time.monotonic()
         if body.get("type") in (4, 7, 8):  # a reply, an update or autocomplete: the answer is complete
-            inter.done.set()
+            inter.finish()
         flags = data.get("flags") or 0
         return _json(
             {
@@ -381,7 +387,7 @@ class FakeDiscord:
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
         message = self._message(inter, data)
         inter.followups.append(message)
-        inter.done.set()
+        inter.finish()
         return _json(message)
 
     async def webhook_message(self, request: web.Request) -> web.Response:
@@ -402,7 +408,7 @@ class FakeDiscord:
             inter.rejected.extend(problems)
             return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
         inter.original = self._message(inter, data)
-        inter.done.set()
+        inter.finish()
         return _json(inter.original)
 
     # ------------------------------------------------------------ gateway

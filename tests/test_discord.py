@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -110,6 +111,19 @@ class Harness:
         return self.run(go(), timeout + 5)
 
 
+@contextlib.contextmanager
+def running_bot(tmp: Path, *args: str, **env: str) -> Iterator[Harness]:
+    """The fake Discord and the bot, serving a copy of the bundled corpus in ``tmp``."""
+    if not (tmp / "corpus").exists():
+        shutil.copytree(CORPUS, tmp / "corpus")
+    h = Harness(tmp)
+    try:
+        h.start_bot(*args, **env)
+        yield h
+    finally:
+        h.stop()
+
+
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     tmp = tmp_path_factory.mktemp("discord")
@@ -122,12 +136,8 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         outlet="Test Gazette",
         url=ZEBRA_URL,
     )
-    h = Harness(tmp)
-    try:
-        h.start_bot("--sync")
+    with running_bot(tmp, "--sync") as h:
         yield h
-    finally:
-        h.stop()
 
 
 def _all_messages(inter: Interaction) -> list[dict[str, Any]]:

@@ -9,16 +9,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import shutil
 import time
 from collections.abc import Iterator
 
 import pytest
 
 from bot.discord_app.cog import NOT_DELIVERED
-from tests.conftest import CORPUS
 from tests.fake_discord import Interaction
-from tests.test_discord import Harness
+from tests.test_discord import TOKEN, Harness, running_bot
 
 pytestmark = pytest.mark.model
 
@@ -30,14 +28,8 @@ _users = (f"8100000000000{n:05d}" for n in itertools.count())
 
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    tmp = tmp_path_factory.mktemp("faults")
-    shutil.copytree(CORPUS, tmp / "corpus")
-    h = Harness(tmp)
-    try:
-        h.start_bot(CASEBOT_SEND_TIMEOUT=str(SEND_TIMEOUT))
+    with running_bot(tmp_path_factory.mktemp("faults"), CASEBOT_SEND_TIMEOUT=str(SEND_TIMEOUT)) as h:
         yield h
-    finally:
-        h.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -167,4 +159,5 @@ def test_interaction_token_expired_before_the_answer(harness: Harness) -> None:
 def test_no_traceback_and_no_blocked_loop_after_all_faults(harness: Harness) -> None:
     after_ready = harness.log()[harness.ready_at_log :]
     assert "Traceback" not in after_ready, after_ready[-3000:]
+    assert TOKEN not in harness.log()  # not even in the fault reports
     assert not re.findall(r"Executing .* took (\d+\.\d+) seconds", after_ready), after_ready[-3000:]
