@@ -47,6 +47,7 @@ def rebuild(
     *,
     skip_bad: bool = False,
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> tuple[BuildReport, tuple[CorpusError, ...]]:
     """Build the index from the corpus. Raises CorpusBroken unless ``skip_bad``."""
     loaded = load_corpus(settings.corpus_dir)
@@ -64,6 +65,7 @@ def rebuild(
         ann_min_passages=settings.ann_min_passages,
         skipped=[e.file for e in loaded.errors],
         progress=progress,
+        force=force,
     )
     return report, loaded.errors
 

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-bad", action="store_true", help="index the good files and skip unreadable ones"
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--force", action="store_true", help="build anew even when the index matches the corpus"
+    )
     args = parser.parse_args(argv)
     return run(lambda: _reindex(args))
 
@@ -33,7 +36,7 @@ def _reindex(args: argparse.Namespace) -> int:
     if isinstance(embedder, SentenceTransformerEmbedder) and not args.quiet:
         embedder.show_progress = True  # a progress bar on long builds
     report, skipped = rebuild(
-        settings, embedder, skip_bad=args.skip_bad, progress=None if args.quiet else note
+        settings, embedder, skip_bad=args.skip_bad, progress=None if args.quiet else note, force=args.force
     )
     for error in skipped:
         note(f"skipped {error}")
@@ -42,6 +45,7 @@ def _reindex(args: argparse.Namespace) -> int:
         f"Indexed {report.articles} article(s): {report.passages} passages, {report.sentences} sentences; "
         f"vectors: {report.computed} computed, {report.reused} reused (of {vectors}); "
         f"{report.search} search; {report.seconds:.1f} s -> {report.path}"
+        + (" (up to date with the corpus: nothing rebuilt; --force rebuilds)" if report.unchanged else "")
     )
     return 0
 

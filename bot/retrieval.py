@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 
@@ -134,14 +135,21 @@ class Retriever:
 
     # ------------------------------------------------------------ public
 
-    def ask(self, question: str, k: int = 3) -> Answer:
-        """Answer one question with up to ``k`` hits (fewer, labelled related, if unanswered)."""
+    def ask(self, question: str, k: int = 3, *, timings: dict[str, float] | None = None) -> Answer:
+        """Answer one question with up to ``k`` hits (fewer, labelled related, if unanswered).
+
+        With ``timings``, the seconds of each stage are added to it (python -m bot.bench).
+        """
         text, notice = clean_question(question)
         if notice is not None:
             return Answer(question=question, answered=False, hits=(), message=notice)
         if not self.index.passages:
             return Answer(question=question, answered=False, hits=())
-        ranked = self.rank(text, self.embedder.embed([text])[0])
+        started = time.perf_counter()
+        query = self.embedder.embed([text])[0]
+        if timings is not None:
+            timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
+        ranked = self.rank(text, query, timings=timings)
         answered = bool(ranked) and ranked[0].confidence >= self.threshold
         if answered:
             chosen = ranked[: max(k, 1)]
@@ -150,7 +158,13 @@ class Retriever:
         return Answer(question=question, answered=answered, hits=tuple(self._hit(r) for r in chosen))
 
     def rank(
-        self, question: str, query: np.ndarray, *, mode: str = "hybrid", candidates: int = CANDIDATES
+        self,
+        question: str,
+        query: np.ndarray,
+        *,
+        mode: str = "hybrid",
+        candidates: int = CANDIDATES,
+        timings: dict[str, float] | None = None,
     ) -> list[ScoredPassage]:
         """Candidate passages for a cleaned question, best first.
 
@@ -169,9 +183,11 @@ class Retriever:
         known = [t for t in weights if t in self._vocab]
         # BM25 over the whole corpus is only needed to pick candidates or to rank by it
         needed = mode == "keyword" or (mode == "hybrid" and len(index.passages) > candidates)
+        clock = _Clock(timings)
         keyword = index.keyword.get_scores(known) if known and needed else None
-
+        clock.lap("keyword")
         rows = self._candidates(query, keyword, mode, candidates)
+        clock.lap("dense")
         dense = np.asarray(index.vectors[rows], dtype=np.float32) @ query
         scored = []
         for row, passage_cos in zip(rows, dense, strict=True):
@@ -209,6 +225,7 @@ class Retriever:
                 )
             )
         scored.sort(key=lambda s: (-s.score, s.row))
+        clock.lap("rank")
         return scored
 
     def _terms(self, row: int) -> tuple[set[str], list[set[str]]]:
@@ -254,6 +271,20 @@ class Retriever:
         passage: Passage = self.index.passages[scored.row]
         article = self.index.articles[passage.doc_id]
         return Hit(passage=passage, article=article, score=scored.score, answer=scored.answer)
+
+
+class _Clock:
+    """Adds the seconds since the last lap to ``timings[name]`` (a no-op without timings)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 def _local_weights(focus: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:

@@ -166,6 +166,7 @@ class BuildReport:
     reused: int  # vectors taken over from the previous build
     seconds: float
     search: str
+    unchanged: bool = False  # the live build already matched the corpus: nothing was rebuilt
 
 
 # ---------------------------------------------------------------- reading
@@ -436,15 +437,29 @@ def build_index(
     ann_min_passages: int = 50_000,
     skipped: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> BuildReport:
     """Build a new index from ``articles`` and make it live, atomically.
 
-    Vectors of passages and sentences whose text is unchanged since the live build (same
-    model) are reused. The live build is replaced only after the new one loads and verifies.
+    When the live build (which loads and verifies) was made from exactly these corpus files
+    with this model, nothing is rebuilt unless ``force``. Otherwise vectors of passages and
+    sentences whose text is unchanged since the live build (same model) are reused. The live
+    build is replaced only after the new one loads and verifies.
     """
     started = time.perf_counter()
     try:
-        return _build(articles, embedder, index_dir, ann_min_passages, skipped, progress, started)
+        with build_lock(index_dir):
+            try:
+                live: Index | None = load_index(index_dir, model=embedder.name)
+            except IndexError_:
+                live = None
+            if live is not None and not force and _up_to_date(live, articles, skipped, ann_min_passages):
+                return _unchanged_report(live, started)
+            previous = _known_vectors(live) if live is not None else {}
+            del live
+            return _build(
+                articles, embedder, index_dir, ann_min_passages, skipped, progress, started, previous
+            )
     except OSError as exc:
         raise IndexWriteError(_write_error_message(index_dir, exc)) from None
 
@@ -471,133 +486,157 @@ def _build(
     skipped: Sequence[str],
     progress: Callable[[str], None] | None,
     started: float,
+    previous: dict[str, np.ndarray],
 ) -> BuildReport:
-    with build_lock(index_dir):
-        builds = index_dir / BUILDS_DIR
-        builds.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(index_dir)
-        previous = _previous_vectors(index_dir, embedder.name)
+    """Write a new build and make it live (the caller holds the build lock)."""
+    builds = index_dir / BUILDS_DIR
+    builds.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(index_dir)
 
-        passages = [p for a in articles for p in make_passages(a)]
-        bodies = {a.doc_id: a.body for a in articles}
-        sentence_texts = [bodies[p.doc_id][s.start : s.end] for p in passages for s in p.sentences]
-        quotations = [q for a in articles for q in extract_quotations(a)]
-        groups = [
-            [p.text for p in passages],
-            sentence_texts,
-            [q.text for q in quotations],
-            [q.context_text(bodies[q.doc_id]) for q in quotations],
-        ]
-        texts = [t for group in groups for t in group]
-        hashes = [_text_hash(t) for t in texts]
-        passage_hashes = hashes[: len(passages)]
-        all_vectors, computed = _vectors_for(texts, hashes, previous, embedder, progress)
-        bounds = np.cumsum([len(g) for g in groups])[:-1]
-        vectors, sentence_vectors, quote_vectors, context_vectors = np.split(all_vectors, bounds)
-        total = len(texts)
+    passages = [p for a in articles for p in make_passages(a)]
+    bodies = {a.doc_id: a.body for a in articles}
+    sentence_texts = [bodies[p.doc_id][s.start : s.end] for p in passages for s in p.sentences]
+    quotations = [q for a in articles for q in extract_quotations(a)]
+    groups = [
+        [p.text for p in passages],
+        sentence_texts,
+        [q.text for q in quotations],
+        [q.context_text(bodies[q.doc_id]) for q in quotations],
+    ]
+    texts = [t for group in groups for t in group]
+    hashes = [_text_hash(t) for t in texts]
+    passage_hashes = hashes[: len(passages)]
+    all_vectors, computed = _vectors_for(texts, hashes, previous, embedder, progress)
+    bounds = np.cumsum([len(g) for g in groups])[:-1]
+    vectors, sentence_vectors, quote_vectors, context_vectors = np.split(all_vectors, bounds)
+    total = len(texts)
 
-        name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
-        tmp = builds / f".tmp-{name}"
-        tmp.mkdir()
-        try:
-            _write_jsonl(tmp / "articles.jsonl", (_article_to_json(a) for a in articles))
-            row = 0
-            records = []
-            for p, h in zip(passages, passage_hashes, strict=True):
-                records.append(
-                    {
-                        "doc_id": p.doc_id,
-                        "paragraph": p.paragraph,
-                        "start": p.start,
-                        "end": p.end,
-                        "text": p.text,
-                        "sentences": [[s.start, s.end] for s in p.sentences],
-                        "sentence_row": row,
-                        "hash": h,
-                    }
-                )
-                row += len(p.sentences)
-            _write_jsonl(tmp / "passages.jsonl", records)
-            _save_npy(tmp / "vectors.npy", vectors)
-            _save_npy(tmp / "sentences.npy", sentence_vectors)
-            _write_jsonl(
-                tmp / "quotations.jsonl",
-                (
-                    {
-                        "doc_id": q.doc_id,
-                        "paragraph": q.paragraph,
-                        "start": q.start,
-                        "end": q.end,
-                        "text": q.text,
-                        "speaker": q.speaker,
-                        "context": [q.context.start, q.context.end],
-                    }
-                    for q in quotations
-                ),
-            )
-            _save_npy(tmp / "quotes.npy", quote_vectors)
-            _save_npy(tmp / "quote_contexts.npy", context_vectors)
-            _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
-            (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
-            search = _save_dense(tmp, vectors, ann_min_passages)
-
-            files = {}
-            for file in sorted(tmp.rglob("*")):
-                if file.is_file():
-                    files[str(file.relative_to(tmp))] = {
-                        "bytes": file.stat().st_size,
-                        "sha256": _file_hash(file),
-                    }
-            manifest = {
-                "format": FORMAT_VERSION,
-                "model": embedder.name,
-                "dimension": int(vectors.shape[1]),
-                "normalized": True,
-                "metric": "inner_product",
-                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "counts": {
-                    "articles": len(articles),
-                    "passages": len(passages),
-                    "sentences": len(sentence_texts),
-                    "quotations": len(quotations),
-                },
-                "corpus": {a.source_file: a.content_hash for a in articles},
-                "skipped": sorted(skipped),
-                "search": search,
-                "files": files,
-            }
-            _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-            _fsync_dir(tmp)
-        except BaseException:  # a failed write (full disk, killed) leaves no half-written build
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-        final = builds / name
-        os.replace(tmp, final)
-        _fsync_dir(builds)
-        load_build(final, model=embedder.name)  # verify before going live
-        _write_atomic(index_dir / CURRENT_FILE, name + "\n")
-        _fsync_dir(index_dir)
-        _remove_leftovers(index_dir)
-        return BuildReport(
-            path=final,
-            articles=len(articles),
-            passages=len(passages),
-            sentences=len(sentence_texts),
-            quotations=len(quotations),
-            computed=computed,
-            reused=total - computed,
-            seconds=time.perf_counter() - started,
-            search=search["kind"],
-        )
-
-
-def _previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
-    """Text hash -> vector from the live build, when it used the same model."""
+    name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
+    tmp = builds / f".tmp-{name}"
+    tmp.mkdir()
     try:
-        old = load_index(index_dir, model=model)
-    except IndexError_:
-        return {}
+        _write_jsonl(tmp / "articles.jsonl", (_article_to_json(a) for a in articles))
+        row = 0
+        records = []
+        for p, h in zip(passages, passage_hashes, strict=True):
+            records.append(
+                {
+                    "doc_id": p.doc_id,
+                    "paragraph": p.paragraph,
+                    "start": p.start,
+                    "end": p.end,
+                    "text": p.text,
+                    "sentences": [[s.start, s.end] for s in p.sentences],
+                    "sentence_row": row,
+                    "hash": h,
+                }
+            )
+            row += len(p.sentences)
+        _write_jsonl(tmp / "passages.jsonl", records)
+        _save_npy(tmp / "vectors.npy", vectors)
+        _save_npy(tmp / "sentences.npy", sentence_vectors)
+        _write_jsonl(
+            tmp / "quotations.jsonl",
+            (
+                {
+                    "doc_id": q.doc_id,
+                    "paragraph": q.paragraph,
+                    "start": q.start,
+                    "end": q.end,
+                    "text": q.text,
+                    "speaker": q.speaker,
+                    "context": [q.context.start, q.context.end],
+                }
+                for q in quotations
+            ),
+        )
+        _save_npy(tmp / "quotes.npy", quote_vectors)
+        _save_npy(tmp / "quote_contexts.npy", context_vectors)
+        _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
+        (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
+        search = _save_dense(tmp, vectors, ann_min_passages)
+
+        files = {}
+        for file in sorted(tmp.rglob("*")):
+            if file.is_file():
+                files[str(file.relative_to(tmp))] = {
+                    "bytes": file.stat().st_size,
+                    "sha256": _file_hash(file),
+                }
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": embedder.name,
+            "dimension": int(vectors.shape[1]),
+            "normalized": True,
+            "metric": "inner_product",
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "counts": {
+                "articles": len(articles),
+                "passages": len(passages),
+                "sentences": len(sentence_texts),
+                "quotations": len(quotations),
+            },
+            "corpus": {a.source_file: a.content_hash for a in articles},
+            "skipped": sorted(skipped),
+            "search": search,
+            "files": files,
+        }
+        _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        _fsync_dir(tmp)
+    except BaseException:  # a failed write (full disk, killed) leaves no half-written build
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    final = builds / name
+    os.replace(tmp, final)
+    _fsync_dir(builds)
+    load_build(final, model=embedder.name)  # verify before going live
+    _write_atomic(index_dir / CURRENT_FILE, name + "\n")
+    _fsync_dir(index_dir)
+    _remove_leftovers(index_dir)
+    return BuildReport(
+        path=final,
+        articles=len(articles),
+        passages=len(passages),
+        sentences=len(sentence_texts),
+        quotations=len(quotations),
+        computed=computed,
+        reused=total - computed,
+        seconds=time.perf_counter() - started,
+        search=search["kind"],
+    )
+
+
+def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str], ann_min: int) -> bool:
+    """The live build was made from exactly these files, and would be searched the same way."""
+    manifest = live.manifest
+    search = "ivf" if int(manifest["counts"]["passages"]) >= max(ann_min, 1) else "exact"
+    return (
+        manifest["corpus"] == {a.source_file: a.content_hash for a in articles}
+        and manifest.get("skipped", []) == sorted(skipped)
+        and manifest["search"].get("kind") == search
+    )
+
+
+def _unchanged_report(live: Index, started: float) -> BuildReport:
+    counts = live.manifest["counts"]
+    vectors = int(counts["passages"]) + int(counts["sentences"]) + 2 * int(counts["quotations"])
+    return BuildReport(
+        path=live.path,
+        articles=int(counts["articles"]),
+        passages=int(counts["passages"]),
+        sentences=int(counts["sentences"]),
+        quotations=int(counts["quotations"]),
+        computed=0,
+        reused=vectors,
+        seconds=time.perf_counter() - started,
+        search=str(live.manifest["search"]["kind"]),
+        unchanged=True,
+    )
+
+
+def _known_vectors(old: Index) -> dict[str, np.ndarray]:
+    """Text hash -> vector from the live build (loaded with the same model)."""
     known: dict[str, np.ndarray] = {}
     for i, h in enumerate(old.passage_hashes):
         known.setdefault(h, old.vectors[i])

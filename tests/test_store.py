@@ -60,6 +60,11 @@ def test_second_build_computes_no_vectors(settings: Settings, fake_embedder: Has
     assert report.computed == 0 and fake_embedder.calls == 0
     assert report.reused == report.passages + report.sentences + 2 * report.quotations
     assert np.array_equal(np.array(load_index(settings.index_dir).vectors), first)
+    # an unchanged corpus rebuilds nothing at all; --force builds anew, still embedding nothing
+    assert report.unchanged and report.path == live_build(settings.index_dir)
+    forced = _build(settings, fake_embedder, force=True)
+    assert not forced.unchanged and forced.computed == 0 and forced.path != report.path
+    assert fake_embedder.calls == 0
 
 
 def test_changed_article_recomputes_only_its_passages(
@@ -262,7 +267,7 @@ def test_old_builds_are_cleaned_but_the_previous_one_kept(
     settings: Settings, fake_embedder: HashEmbedder
 ) -> None:
     for _ in range(4):
-        _build(settings, fake_embedder)
+        _build(settings, fake_embedder, force=True)
     builds = sorted(p.name for p in (settings.index_dir / "builds").iterdir())
     assert len(builds) == 2 and builds[-1] == live_build(settings.index_dir).name
 
