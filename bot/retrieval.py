@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ RELATED_FLOOR = 0.20  # below this confidence a passage is not even shown as rel
 MAX_RELATED = 2
 CANDIDATES = 100
 MODES = ("hybrid", "dense", "keyword")
-TERM_CACHE = 200_000  # passages whose keyword terms are kept in memory
 
 EXAMPLE_QUESTION = "Who commuted Alice Marie Johnson's sentence?"
 
@@ -128,10 +126,17 @@ class Retriever:
         self.threshold = threshold
         scores = index.keyword.scores
         self._indptr = np.asarray(scores["indptr"])
+        self._postings = scores["indices"]  # passage ids holding each term, ascending
         self._vocab: dict[str, int] = index.keyword.vocab_dict
         self._n = max(len(index.passages), 1)
-        self._term_cache: dict[int, tuple[set[str], list[set[str]]]] = {}
-        self._term_lock = threading.Lock()
+        self._sentence_rows = np.asarray(index.sentence_rows, dtype=np.int64)
+        self._sentence_counts = np.fromiter(
+            (len(p.sentences) for p in index.passages), dtype=np.int64, count=len(index.passages)
+        )
+        if index.sentence_terms is None or index.sentence_term_rows is None:
+            raise ValueError("this index has no sentence terms (an older format): reindex it")
+        self._sentence_terms = index.sentence_terms
+        self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
 
     # ------------------------------------------------------------ public
 
@@ -186,63 +191,100 @@ class Retriever:
         clock = _Clock(timings)
         keyword = index.keyword.get_scores(known) if known and needed else None
         clock.lap("keyword")
-        rows = self._candidates(query, keyword, mode, candidates)
+        rows = np.asarray(self._candidates(query, keyword, mode, candidates), dtype=np.int64)
         clock.lap("dense")
-        dense = np.asarray(index.vectors[rows], dtype=np.float32) @ query
+        if not len(rows):
+            return []
+
+        # every sentence of every candidate, grouped by candidate
+        counts = self._sentence_counts[rows]
+        starts = np.zeros(len(rows), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        sentences = _ranges(self._sentence_rows[rows], counts)
+        passage_cos = np.asarray(index.vectors[rows], dtype=np.float32) @ query
+        sentence_cos = (np.asarray(index.sentence_vectors[sentences], dtype=np.float32) @ query).astype(
+            np.float64
+        )
+
+        # which of the question's known terms each candidate passage and sentence holds
+        ids = np.array([self._vocab[t] for t in known], dtype=np.int64)
+        idf = np.array([weights[t] for t in known], dtype=np.float64)
+        in_passage = self._passages_holding(ids, rows)
+        in_sentence = self._sentences_holding(ids, sentences)
+        coverage = in_passage @ idf / total if total > 0 else np.zeros(len(rows))
+
+        # focus terms, each weighted by 1 / (sentences of its passage that hold it)
+        held: np.ndarray | float = 0.0
+        focus_columns = [j for j, t in enumerate(known) if t in focus]
+        if focus_columns:
+            held_focus = in_sentence[:, focus_columns].astype(np.float64)
+            per_passage = np.add.reduceat(held_focus, starts, axis=0)
+            local = np.divide(1.0, per_passage, out=np.zeros_like(per_passage), where=per_passage > 0)
+            owner = np.repeat(np.arange(len(rows)), counts)
+            held = (held_focus * local[owner]).sum(axis=1) / len(focus)
+        base = sentence_cos + (self._type_bonus(rows, wanted) if wanted else 0.0)
+        best_rank = np.maximum.reduceat(base + W_RANK_FOCUS * held, starts)
+        answer_scores = base + W_ANSWER_FOCUS * held
+
         scored = []
-        for row, passage_cos in zip(rows, dense, strict=True):
-            passage = index.passages[row]
-            first = index.sentence_rows[row]
-            sentence_cos = (
-                np.asarray(index.sentence_vectors[first : first + len(passage.sentences)], dtype=np.float32)
-                @ query
-            )
-            body = index.articles[passage.doc_id].body
-            passage_terms, sentence_terms = self._terms(row)
-            coverage = _coverage(weights, total, passage_terms)
-            focus_weights = _local_weights(focus, sentence_terms)
-            best, best_cos, best_answer, best_rank = passage.sentences[0], 0.0, -math.inf, -math.inf
-            for span, present, cos in zip(passage.sentences, sentence_terms, sentence_cos, strict=True):
-                base = float(cos)
-                if wanted and any(a.search(body, span.start, span.end) for a in wanted):
-                    base += TYPE_BONUS
-                held = sum(focus_weights.get(t, 0.0) for t in present) / len(focus) if focus else 0.0
-                best_rank = max(best_rank, base + W_RANK_FOCUS * held)
-                if base + W_ANSWER_FOCUS * held > best_answer:
-                    best, best_cos, best_answer = span, float(cos), base + W_ANSWER_FOCUS * held
+        for i, row in enumerate(rows.tolist()):
+            first = int(starts[i])
+            k = int(np.argmax(answer_scores[first : first + int(counts[i])]))  # first of equals
             if mode == "dense":
-                score = float(passage_cos)
+                score = float(passage_cos[i])
             elif mode == "keyword":
                 score = float(keyword[row]) if keyword is not None else 0.0
             else:
-                score = W_PASSAGE * float(passage_cos) + W_SENTENCE * best_rank + W_COVERAGE * coverage
+                score = (
+                    W_PASSAGE * float(passage_cos[i])
+                    + W_SENTENCE * float(best_rank[i])
+                    + W_COVERAGE * float(coverage[i])
+                )
             scored.append(
                 ScoredPassage(
-                    row=int(row),
+                    row=row,
                     score=score,
-                    confidence=best_cos + W_CONF_COVERAGE * coverage,
-                    answer=best,
+                    confidence=float(sentence_cos[first + k]) + W_CONF_COVERAGE * float(coverage[i]),
+                    answer=index.passages[row].sentences[k],
                 )
             )
         scored.sort(key=lambda s: (-s.score, s.row))
         clock.lap("rank")
         return scored
 
-    def _terms(self, row: int) -> tuple[set[str], list[set[str]]]:
-        """Keyword terms of a passage and of each of its sentences (computed once per passage)."""
-        cached = self._term_cache.get(row)
-        if cached is None:
+    def _passages_holding(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(candidates, terms): the passage holds the term (from the BM25 postings)."""
+        out = np.zeros((len(rows), len(ids)), dtype=bool)
+        for j, term in enumerate(ids.tolist()):
+            postings = self._postings[self._indptr[term] : self._indptr[term + 1]]
+            if len(postings):
+                at = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
+                out[:, j] = postings[at] == rows
+        return out
+
+    def _sentences_holding(self, ids: np.ndarray, sentences: np.ndarray) -> np.ndarray:
+        """(sentences, terms): the sentence holds the term (term ids stored with the index)."""
+        out = np.zeros((len(sentences), len(ids)), dtype=bool)
+        if not len(ids):
+            return out
+        lo, hi = self._term_rows[sentences], self._term_rows[sentences + 1]
+        held = np.asarray(self._sentence_terms[_ranges(lo, hi - lo)])
+        owner = np.repeat(np.arange(len(sentences)), hi - lo)
+        for j, term in enumerate(ids.tolist()):
+            out[owner[held == term], j] = True
+        return out
+
+    def _type_bonus(self, rows: np.ndarray, wanted: list[re.Pattern[str]]) -> np.ndarray:
+        """TYPE_BONUS for each candidate sentence holding what the question asks for."""
+        bonus = []
+        for row in rows.tolist():
             passage = self.index.passages[row]
             body = self.index.articles[passage.doc_id].body
-            cached = (
-                set(terms(passage.text)),
-                [set(terms(body[s.start : s.end])) for s in passage.sentences],
-            )
-            with self._term_lock:  # the bot searches from several threads
-                if len(self._term_cache) >= TERM_CACHE:
-                    self._term_cache.pop(next(iter(self._term_cache)))
-                self._term_cache[row] = cached
-        return cached
+            bonus += [
+                TYPE_BONUS if any(a.search(body, s.start, s.end) for a in wanted) else 0.0
+                for s in passage.sentences
+            ]
+        return np.asarray(bonus)
 
     # ------------------------------------------------------------ helpers
 
@@ -287,18 +329,7 @@ class _Clock:
             self.last = now
 
 
-def _local_weights(focus: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:
-    """Focus term -> 1 / (sentences of the passage that hold it): the rarer in the passage,
-    the more a term tells its sentence apart from the neighbours."""
-    weights = {}
-    for term in focus:
-        count = sum(term in present for present in sentence_terms)
-        if count:
-            weights[term] = 1.0 / count
-    return weights
-
-
-def _coverage(weights: dict[str, float], total: float, present: set[str]) -> float:
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in weights.items() if t in present) / total
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices start..start+length-1 of every (start, length) pair, concatenated."""
+    begins = np.cumsum(lengths) - lengths
+    return np.repeat(starts - begins, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)

@@ -12,6 +12,8 @@ Layout of ``index/``::
         quotes.npy          vectors of the quotations' text (row i = quotation i)
         quote_contexts.npy  vectors of their context sentences
         names.json          keyword terms that are names (for the answer sentence)
+        sentence_terms.npy  each sentence's keyword term ids (int32, sorted, concatenated)
+        sentence_term_rows.npy  where each sentence's ids start (int64, one more than sentences)
         keyword/            BM25 index (bm25s: JSON and .npy files, no pickle)
         ann.faiss           approximate FAISS index, only for large corpora
         manifest.json       written last: format, model, counts, corpus hashes, file sizes
@@ -47,7 +49,8 @@ from bot.quotes import extract_quotations
 if TYPE_CHECKING:
     from bot.embedding import Embedder
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+REUSABLE_FORMATS = (2, 3)  # builds whose vectors a new build may take over
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
@@ -114,6 +117,8 @@ class Index:
     quotations: list[Quotation]
     quote_vectors: np.ndarray
     quote_context_vectors: np.ndarray
+    sentence_terms: np.ndarray | None = None  # keyword term ids of every sentence, concatenated
+    sentence_term_rows: np.ndarray | None = None  # sentence i's ids: [rows[i], rows[i + 1])
     dense: Any = None  # faiss index, built or read lazily
     warning: str | None = None  # set when this is an older build served because the live one is damaged
     _df: np.ndarray | None = field(default=None, repr=False)
@@ -130,6 +135,9 @@ class Index:
         """The FAISS index over passage vectors (exact, or approximate when built so)."""
         if self.dense is None:
             import faiss
+
+            # one question at a time: OpenMP threads cost more than they save (3x here)
+            faiss.omp_set_num_threads(1)
 
             ann = self.path / "ann.faiss"
             if ann.exists():
@@ -219,9 +227,12 @@ def _complete_builds(index_dir: Path) -> list[Path]:
     return sorted(e for e in builds.iterdir() if e.is_dir() and not e.name.startswith("."))
 
 
-def load_build(path: Path, *, model: str | None = None) -> Index:
-    """Load one build directory, checking its manifest and files."""
-    manifest = _read_manifest(path)
+def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False) -> Index:
+    """Load one build directory, checking its manifest and files.
+
+    ``for_reuse`` also accepts an older format whose vectors a new build can take over.
+    """
+    manifest = _read_manifest(path, formats=REUSABLE_FORMATS if for_reuse else (FORMAT_VERSION,))
     if model is not None and manifest["model"] != model:
         raise IndexMismatch(
             f"the index was built with model {manifest['model']!r} but the setting asks for "
@@ -266,6 +277,10 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
         ]
         quote_vectors = np.load(path / "quotes.npy", mmap_mode="r", allow_pickle=False)
         quote_context_vectors = np.load(path / "quote_contexts.npy", mmap_mode="r", allow_pickle=False)
+        sentence_terms = sentence_term_rows = None
+        if manifest["format"] >= 3:
+            sentence_terms = np.load(path / "sentence_terms.npy", mmap_mode="r", allow_pickle=False)
+            sentence_term_rows = np.load(path / "sentence_term_rows.npy", allow_pickle=False)
     except IndexError_:
         raise
     except Exception as exc:  # any parse error means the same thing to the user
@@ -283,6 +298,17 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
             and len(quotations) == int(counts["quotations"])
             and quote_vectors.shape == (len(quotations), dim)
             and quote_context_vectors.shape == (len(quotations), dim)
+            and (
+                sentence_term_rows is None
+                or (
+                    sentence_terms is not None
+                    and sentence_term_rows.shape == (int(counts["sentences"]) + 1,)
+                    and int(sentence_term_rows[0]) == 0
+                    and int(sentence_term_rows[-1]) == len(sentence_terms)
+                    and bool(np.all(np.diff(sentence_term_rows) >= 0))
+                    and (len(sentence_terms) == 0 or int(sentence_terms.max()) < len(keyword.vocab_dict))
+                )
+            )
         )
     except (KeyError, TypeError, ValueError):
         matches = False
@@ -318,6 +344,8 @@ def load_build(path: Path, *, model: str | None = None) -> Index:
         quotations,
         quote_vectors,
         quote_context_vectors,
+        sentence_terms,
+        sentence_term_rows,
     )
     try:
         index.dense_index()  # read now: a later rebuild may delete this build's files
@@ -351,7 +379,7 @@ def _check_files(path: Path, manifest: dict[str, Any]) -> None:
         ) from None
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
+def _read_manifest(path: Path, formats: Sequence[int] = (FORMAT_VERSION,)) -> dict[str, Any]:
     file = path / "manifest.json"
     try:
         manifest = json.loads(file.read_text(encoding="utf-8"))
@@ -361,7 +389,7 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise IndexCorrupt(f"cannot read {file} ({exc}): run python -m bot.reindex") from None
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"{file} is not a manifest: run python -m bot.reindex")
-    if manifest.get("format") != FORMAT_VERSION:
+    if manifest.get("format") not in formats:
         raise IndexMismatch(
             f"the index has format {manifest.get('format')!r}, this version reads {FORMAT_VERSION}: "
             "run python -m bot.reindex"
@@ -449,11 +477,9 @@ def build_index(
     started = time.perf_counter()
     try:
         with build_lock(index_dir):
-            try:
-                live: Index | None = load_index(index_dir, model=embedder.name)
-            except IndexError_:
-                live = None
-            if live is not None and not force and _up_to_date(live, articles, skipped, ann_min_passages):
+            live = _live_for_reuse(index_dir, embedder.name)
+            current = live is not None and live.manifest["format"] == FORMAT_VERSION
+            if current and not force and _up_to_date(live, articles, skipped, ann_min_passages):
                 return _unchanged_report(live, started)
             previous = _known_vectors(live) if live is not None else {}
             del live
@@ -552,7 +578,8 @@ def _build(
         )
         _save_npy(tmp / "quotes.npy", quote_vectors)
         _save_npy(tmp / "quote_contexts.npy", context_vectors)
-        _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
+        vocab = _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
+        _save_sentence_terms(tmp, sentence_texts, vocab)
         (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
         search = _save_dense(tmp, vectors, ann_min_passages)
 
@@ -605,6 +632,14 @@ def _build(
         seconds=time.perf_counter() - started,
         search=search["kind"],
     )
+
+
+def _live_for_reuse(index_dir: Path, model: str) -> Index | None:
+    """The live build if it loads with this model (an older format too: its vectors serve)."""
+    try:
+        return load_build(live_build(index_dir), model=model, for_reuse=True)
+    except IndexError_:
+        return None
 
 
 def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str], ann_min: int) -> bool:
@@ -709,12 +744,27 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         os.fsync(fh.fileno())
 
 
-def _save_keyword(path: Path, tokenized: list[list[str]]) -> None:
+def _save_keyword(path: Path, tokenized: list[list[str]]) -> dict[str, int]:
+    """The BM25 index of the passages' terms; returns its vocabulary (term -> id)."""
     import bm25s
 
     keyword = bm25s.BM25()
     keyword.index(tokenized, show_progress=False)
     keyword.save(str(path), allow_pickle=False)
+    return dict(keyword.vocab_dict)
+
+
+def _save_sentence_terms(path: Path, sentences: list[str], vocab: dict[str, int]) -> None:
+    """Each sentence's term ids, so that ranking never re-analyses text at question time."""
+    ids = [sorted({vocab[t] for t in terms(text) if t in vocab}) for text in sentences]
+    rows = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum([len(x) for x in ids], out=rows[1:])
+    flat = np.fromiter((i for x in ids for i in x), dtype=np.int32, count=int(rows[-1]))
+    for name, array in (("sentence_terms.npy", flat), ("sentence_term_rows.npy", rows)):
+        with (path / name).open("wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def _save_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[str, Any]:

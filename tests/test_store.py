@@ -45,7 +45,7 @@ def test_build_then_load(settings: Settings, fake_embedder: HashEmbedder) -> Non
     index = load_index(settings.index_dir, model=fake_embedder.name)
     assert index.vectors.shape == (10, fake_embedder.dimension)
     manifest = json.loads((live_build(settings.index_dir) / "manifest.json").read_text())
-    assert manifest["format"] == 2 and manifest["model"] == "hash-256" and manifest["normalized"] is True
+    assert manifest["format"] == 3 and manifest["model"] == "hash-256" and manifest["normalized"] is True
     assert manifest["corpus"] == {
         "alice-marie-johnson-bustle.md": index.articles["alice-marie-johnson-bustle"].content_hash
     }
@@ -335,3 +335,22 @@ def test_reindex_killed_at_any_moment_leaves_a_working_index(
         assert answer.hits and all(h.is_verbatim() for h in answer.hits)
         outcomes.add(index.stale_report(settings.corpus_dir).stale)
     assert outcomes == {True, False}, "kills should land both before and after the swap"
+
+
+def test_an_older_format_is_rebuilt_reusing_its_vectors(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    _build(settings, fake_embedder)
+    build = live_build(settings.index_dir)
+
+    def to_format_2(m: dict) -> None:
+        m["format"] = 2
+        for name in ("sentence_terms.npy", "sentence_term_rows.npy"):
+            m["files"].pop(name)
+            (build / name).unlink()
+
+    _edit_manifest(build, to_format_2)
+    with pytest.raises(IndexMismatch, match="format 2"):
+        load_index(settings.index_dir)
+    fake_embedder.calls = 0
+    report = _build(settings, fake_embedder)
+    assert not report.unchanged and report.computed == 0 and fake_embedder.calls == 0
+    assert load_index(settings.index_dir).manifest["format"] == 3
