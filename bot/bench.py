@@ -422,7 +422,8 @@ def _print_size(size: str, r: dict[str, Any]) -> None:
     )
     print(
         f"build: fresh {b['fresh_seconds']} s ({b['passages_per_second']} passages/s, {b['search']}); "
-        f"unchanged {b['unchanged_rebuild_seconds']} s; one article changed {b['one_article_rebuild_seconds']} s, "
+        f"unchanged {b['unchanged_rebuild_seconds']} s; "
+        f"one article changed {b['one_article_rebuild_seconds']} s, "
         f"{b['one_article_rebuild_computed']} vectors computed"
         + (
             f"; real model {b['model_passages_per_second']} passages/s"
@@ -432,7 +433,8 @@ def _print_size(size: str, r: dict[str, Any]) -> None:
     )
     recall = f", ANN recall@10 {r['ann_recall@10']}" if "ann_recall@10" in r else ""
     print(
-        f"memory: {r['rss_mb_index']} MB after loading, {r['rss_mb_first_answer']} MB after the first answer; "
+        f"memory: {r['rss_mb_index']} MB after loading, "
+        f"{r['rss_mb_first_answer']} MB after the first answer; "
         f"disk {r['disk_mb']} MB; dense search {r['dense_search']}{recall}"
     )
 
