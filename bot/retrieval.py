@@ -17,10 +17,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +46,7 @@ RELATED_FLOOR = 0.20  # below this confidence a passage is not even shown as rel
 MAX_RELATED = 2
 CANDIDATES = 100
 MODES = ("hybrid", "dense", "keyword")
+ANSWER_CACHE = 1024  # recent questions whose answers are kept
 
 EXAMPLE_QUESTION = "Who commuted Alice Marie Johnson's sentence?"
 
@@ -120,10 +124,21 @@ def clean_question(
 class Retriever:
     """Hybrid search over one loaded Index. Synchronous and thread-safe for reading."""
 
-    def __init__(self, index: Index, embedder: Embedder, *, threshold: float = ANSWER_THRESHOLD) -> None:
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        *,
+        threshold: float = ANSWER_THRESHOLD,
+        cache_size: int = ANSWER_CACHE,
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.threshold = threshold
+        # answers to recent questions (one index never changes: a new index gets a new Retriever)
+        self._cache: OrderedDict[tuple[str, int, float], Answer] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
         scores = index.keyword.scores
         self._indptr = np.asarray(scores["indptr"])
         self._postings = scores["indices"]  # passage ids holding each term, ascending
@@ -150,6 +165,13 @@ class Retriever:
             return Answer(question=question, answered=False, hits=(), message=notice)
         if not self.index.passages:
             return Answer(question=question, answered=False, hits=())
+        key = (text.casefold(), k, self.threshold)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            return dataclasses.replace(cached, question=question)
         started = time.perf_counter()
         query = self.embedder.embed([text])[0]
         if timings is not None:
@@ -160,7 +182,13 @@ class Retriever:
             chosen = ranked[: max(k, 1)]
         else:
             chosen = [r for r in ranked[: min(k, MAX_RELATED)] if r.confidence >= RELATED_FLOOR]
-        return Answer(question=question, answered=answered, hits=tuple(self._hit(r) for r in chosen))
+        answer = Answer(question=question, answered=answered, hits=tuple(self._hit(r) for r in chosen))
+        if self._cache_size:
+            with self._cache_lock:
+                self._cache[key] = answer
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return answer
 
     def rank(
         self,

@@ -118,3 +118,16 @@ def test_json_contract_fields(engine: Engine) -> None:
     }
     assert isinstance(hit["paragraph"], int) and hit["paragraph"] >= 1
     assert isinstance(hit["score"], float)
+
+
+def test_a_repeated_question_is_answered_from_the_cache(settings, fake_embedder) -> None:
+    from bot.engine import open_engine
+
+    engine = open_engine(settings, fake_embedder)
+    first = engine.retriever.ask("What did the judge call Johnson?")
+    calls = fake_embedder.calls
+    again = engine.retriever.ask("  what did the judge call JOHNSON? ")
+    assert fake_embedder.calls == calls  # not embedded again
+    assert again.hits == first.hits and again.question == "  what did the judge call JOHNSON? "
+    other_k = engine.retriever.ask("What did the judge call Johnson?", k=1)
+    assert fake_embedder.calls == calls + 1 and len(other_k.hits) <= 1
