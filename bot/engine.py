@@ -14,7 +14,15 @@ from bot.corpus import CorpusError, load_corpus
 from bot.embedding import Embedder, load_embedder
 from bot.quote_search import QuoteSearcher
 from bot.retrieval import Retriever
-from bot.store import BuildReport, Index, IndexMissing, StaleReport, build_index, load_index
+from bot.store import (
+    BuildReport,
+    Index,
+    IndexFormatOutdated,
+    IndexMissing,
+    StaleReport,
+    build_index,
+    load_index,
+)
 
 
 class CorpusBroken(RuntimeError):
@@ -82,11 +90,15 @@ def open_engine(
     built = None
     try:
         index = load_index(settings.index_dir, model=embedder.name, fallback=True)
-    except IndexMissing:
+    except (IndexMissing, IndexFormatOutdated) as exc:
         if not build_if_missing:
             raise
         if progress:
-            progress("no index yet: building it from the corpus (first use only)")
+            progress(
+                "no index yet: building it from the corpus (first use only)"
+                if isinstance(exc, IndexMissing)
+                else "the index was written by an older version: rebuilding it (its vectors are reused)"
+            )
         built, _ = rebuild(settings, embedder, progress=progress)
         index = load_index(settings.index_dir, model=embedder.name)
     return assemble(settings, embedder, index, built=built)

@@ -74,6 +74,10 @@ class IndexMismatch(IndexError_):
     """Built with another model or format version."""
 
 
+class IndexFormatOutdated(IndexMismatch):
+    """Written by an older version of this program (same data, fewer files): a rebuild fixes it."""
+
+
 class IndexBusy(IndexError_):
     pass
 
@@ -390,7 +394,8 @@ def _read_manifest(path: Path, formats: Sequence[int] = (FORMAT_VERSION,)) -> di
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"{file} is not a manifest: run python -m bot.reindex")
     if manifest.get("format") not in formats:
-        raise IndexMismatch(
+        outdated = manifest.get("format") in REUSABLE_FORMATS
+        raise (IndexFormatOutdated if outdated else IndexMismatch)(
             f"the index has format {manifest.get('format')!r}, this version reads {FORMAT_VERSION}: "
             "run python -m bot.reindex"
         )
