@@ -188,11 +188,16 @@ def _model_rate(real: Any, articles: Sequence[Any]) -> float:
 # ---------------------------------------------------------------- the timing process
 
 
-def _rss_mb() -> float:
+def _rss_mb() -> dict[str, float]:
+    """Resident MB: all, private (anonymous) and file-backed (memory-mapped index files, shared
+    between processes and given back by the kernel under pressure)."""
+    fields = {"VmRSS:": "total", "RssAnon:": "private", "RssFile:": "mapped_files"}
+    out = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+        key = line.split(" ", 1)[0].split("\t", 1)[0]
+        if key in fields:
+            out[fields[key]] = round(int(line.split()[1]) / 1024, 1)
+    return out
 
 
 def _questions() -> list[str]:
@@ -224,7 +229,6 @@ def _query_child(index_dir: Path, count: int) -> dict[str, Any]:
     out: dict[str, Any] = {"load_seconds": round(time.perf_counter() - started, 2), "rss_mb_index": _rss_mb()}
     questions = _questions()
     retriever.ask(questions[0])  # loads the encoder
-    out["rss_mb_first_answer"] = _rss_mb()
     for q in questions[:20]:  # warm up
         ask_reply(retriever.ask(q, 4), footer="f")
     stages: dict[str, list[float]] = {k: [] for k in ("embed", "keyword", "dense", "rank", "format", "total")}
@@ -242,6 +246,7 @@ def _query_child(index_dir: Path, count: int) -> dict[str, Any]:
         stages["format"].append(t2 - t1)
         stages["total"].append(t2 - t0)
     out["latency_ms"] = {k: _percentiles(v) for k, v in stages.items()}
+    out["rss_mb_after_queries"] = _rss_mb()
     cached = Retriever(index, embedder)  # as the bot runs: a question asked again is remembered
     for q in questions:
         cached.ask(q, 4)
@@ -448,9 +453,11 @@ def _print_size(size: str, r: dict[str, Any]) -> None:
     recall = (
         f", ANN recall@10 {r['ann_recall@10']}, @100 {r['ann_recall@100']}" if "ann_recall@10" in r else ""
     )
+    loaded, answered = r["rss_mb_index"], r["rss_mb_after_queries"]
     print(
-        f"memory: {r['rss_mb_index']} MB after loading, "
-        f"{r['rss_mb_first_answer']} MB after the first answer; "
+        f"memory (total/private/mapped files MB): {loaded['total']}/{loaded['private']}/"
+        f"{loaded['mapped_files']} after loading, {answered['total']}/{answered['private']}/"
+        f"{answered['mapped_files']} after the questions; "
         f"disk {r['disk_mb']} MB; dense search {r['dense_search']}{recall}"
     )
 
