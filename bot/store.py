@@ -722,15 +722,22 @@ def _vectors_for(
     progress: Callable[[str], None] | None,
 ) -> tuple[np.ndarray, int]:
     todo = [i for i, h in enumerate(hashes) if h not in previous]
-    dim = embedder.dimension if (todo or not previous) else len(next(iter(previous.values())))
+    fresh = None
+    if todo:
+        if progress:
+            progress(f"embedding {len(todo)} texts")
+        fresh = embedder.embed([texts[i] for i in todo])
+    # the width from the vectors themselves (asking the embedder could load a second runtime)
+    if fresh is not None:
+        dim = fresh.shape[1]
+    else:
+        dim = len(next(iter(previous.values()))) if previous else embedder.dimension
     out = np.zeros((len(texts), dim), dtype=np.float32)
     for i, h in enumerate(hashes):
         if h in previous:
             out[i] = previous[h]
-    if todo:
-        if progress:
-            progress(f"embedding {len(todo)} texts")
-        out[todo] = embedder.embed([texts[i] for i in todo])
+    if fresh is not None:
+        out[todo] = fresh
     return out, len(todo)
 
 
