@@ -141,7 +141,8 @@ class Retriever:
         self._cache_lock = threading.Lock()
         scores = index.keyword.scores
         self._indptr = np.asarray(scores["indptr"])
-        self._postings = scores["indices"]  # passage ids holding each term, ascending
+        # plain views of the memory-mapped arrays: slicing a np.memmap costs more than the work
+        self._postings = _plain(scores["indices"])  # passage ids holding each term, ascending
         self._vocab: dict[str, int] = index.keyword.vocab_dict
         self._n = max(len(index.passages), 1)
         self._sentence_rows = np.asarray(index.sentence_rows, dtype=np.int64)
@@ -150,7 +151,9 @@ class Retriever:
         )
         if index.sentence_terms is None or index.sentence_term_rows is None:
             raise ValueError("this index has no sentence terms (an older format): reindex it")
-        self._sentence_terms = index.sentence_terms
+        self._sentence_terms = _plain(index.sentence_terms)
+        self._vectors = _plain(index.vectors)
+        self._sentence_vectors = _plain(index.sentence_vectors)
         self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
 
     # ------------------------------------------------------------ public
@@ -229,8 +232,8 @@ class Retriever:
         starts = np.zeros(len(rows), dtype=np.int64)
         np.cumsum(counts[:-1], out=starts[1:])
         sentences = _ranges(self._sentence_rows[rows], counts)
-        passage_cos = np.asarray(index.vectors[rows], dtype=np.float32) @ query
-        sentence_cos = (np.asarray(index.sentence_vectors[sentences], dtype=np.float32) @ query).astype(
+        passage_cos = self._vectors[rows].astype(np.float32, copy=False) @ query
+        sentence_cos = (self._sentence_vectors[sentences].astype(np.float32, copy=False) @ query).astype(
             np.float64
         )
 
@@ -254,28 +257,30 @@ class Retriever:
         best_rank = np.maximum.reduceat(base + W_RANK_FOCUS * held, starts)
         answer_scores = base + W_ANSWER_FOCUS * held
 
-        scored = []
-        for i, row in enumerate(rows.tolist()):
-            first = int(starts[i])
-            k = int(np.argmax(answer_scores[first : first + int(counts[i])]))  # first of equals
-            if mode == "dense":
-                score = float(passage_cos[i])
-            elif mode == "keyword":
-                score = float(keyword[row]) if keyword is not None else 0.0
-            else:
-                score = (
-                    W_PASSAGE * float(passage_cos[i])
-                    + W_SENTENCE * float(best_rank[i])
-                    + W_COVERAGE * float(coverage[i])
-                )
-            scored.append(
-                ScoredPassage(
-                    row=row,
-                    score=score,
-                    confidence=float(sentence_cos[first + k]) + W_CONF_COVERAGE * float(coverage[i]),
-                    answer=index.passages[row].sentences[k],
-                )
+        # each candidate's answer sentence: the first of its best-scoring sentences
+        best_answer = np.repeat(np.maximum.reduceat(answer_scores, starts), counts)
+        tops = np.flatnonzero(answer_scores == best_answer)
+        chosen = tops[np.searchsorted(tops, starts)]
+        if mode == "dense":
+            scores = passage_cos.astype(np.float64)
+        elif mode == "keyword":
+            scores = keyword[rows].astype(np.float64) if keyword is not None else np.zeros(len(rows))
+        else:
+            scores = (
+                W_PASSAGE * passage_cos.astype(np.float64) + W_SENTENCE * best_rank + W_COVERAGE * coverage
             )
+        confidence = sentence_cos[chosen] + W_CONF_COVERAGE * coverage
+        scored = [
+            ScoredPassage(
+                row=row,
+                score=score,
+                confidence=conf,
+                answer=index.passages[row].sentences[k],
+            )
+            for row, score, conf, k in zip(
+                rows.tolist(), scores.tolist(), confidence.tolist(), (chosen - starts).tolist(), strict=True
+            )
+        ]
         scored.sort(key=lambda s: (-s.score, s.row))
         clock.lap("rank")
         return scored
@@ -355,6 +360,11 @@ class _Clock:
             now = time.perf_counter()
             self.timings[name] = self.timings.get(name, 0.0) + now - self.last
             self.last = now
+
+
+def _plain(array: np.ndarray) -> np.ndarray:
+    """The same memory as a plain ndarray (a np.memmap's per-slice bookkeeping is slow)."""
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else np.asarray(array)
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
