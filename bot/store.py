@@ -771,9 +771,9 @@ def _write_jsonl(path: Path, records: Any) -> None:
         os.fsync(fh.fileno())
 
 
-def _save_npy(path: Path, array: np.ndarray) -> None:
+def _save_npy(path: Path, array: np.ndarray, dtype: type = np.float32) -> None:
     with path.open("wb") as fh:
-        np.save(fh, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+        np.save(fh, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -794,11 +794,8 @@ def _save_sentence_terms(path: Path, sentences: list[str], vocab: dict[str, int]
     rows = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum([len(x) for x in ids], out=rows[1:])
     flat = np.fromiter((i for x in ids for i in x), dtype=np.int32, count=int(rows[-1]))
-    for name, array in (("sentence_terms.npy", flat), ("sentence_term_rows.npy", rows)):
-        with (path / name).open("wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
+    _save_npy(path / "sentence_terms.npy", flat, np.int32)
+    _save_npy(path / "sentence_term_rows.npy", rows, np.int64)
 
 
 def _save_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[str, Any]:

@@ -364,22 +364,21 @@ class FakeDiscord:
             "interaction_id": inter.id,
         }
 
-    def _webhook_for(self, token: str) -> Interaction | web.Response:
-        inter = self.by_token.get(token)
+    async def _webhook_for(self, request: web.Request, route: str) -> Interaction | web.Response:
+        """The interaction a webhook request is for, or the error (or injected fault) to answer."""
+        inter = self.by_token.get(request.match_info["token"])
         if inter is None:
             return _error(404, 10015, "Unknown Webhook")
         if inter.token_expired:  # Discord's interaction tokens last 15 minutes
             inter.rejected.append("used an expired interaction token")
             return _error(401, 50027, "Invalid Webhook Token")
-        return inter
+        fault = await self._fault(route)
+        return inter if fault is None else fault
 
     async def followup(self, request: web.Request) -> web.Response:
-        inter = self._webhook_for(request.match_info["token"])
+        inter = await self._webhook_for(request, "followup")
         if isinstance(inter, web.Response):
             return inter
-        fault = await self._fault("followup")
-        if fault is not None:
-            return fault
         data = await request.json()
         problems = check_message(data)
         if problems:
@@ -391,12 +390,9 @@ class FakeDiscord:
         return _json(message)
 
     async def webhook_message(self, request: web.Request) -> web.Response:
-        inter = self._webhook_for(request.match_info["token"])
+        inter = await self._webhook_for(request, "original")
         if isinstance(inter, web.Response):
             return inter
-        fault = await self._fault("original")
-        if fault is not None:
-            return fault
         if request.method == "GET":
             return _json(inter.original or self._message(inter, {}))
         if request.method == "DELETE":
