@@ -10,9 +10,10 @@
    W_ANSWER_FOCUS for picking the answer sentence inside a passage.
 3. A passage scores ``W_PASSAGE * cos(passage) + W_SENTENCE * best sentence
    + W_COVERAGE * coverage`` where coverage is the IDF-weighted share of the question's
-   keyword terms found in the passage.
+   keyword terms found in the passage or in its article's title (the passage's context).
 4. ``answered`` holds when the confidence of the top passage (its best sentence's cosine
-   plus ``W_CONF_COVERAGE`` * coverage) reaches ``ANSWER_THRESHOLD``. See README, "Scores".
+   plus ``W_CONF_COVERAGE`` * the coverage of the passage alone, without the title) reaches
+   ``ANSWER_THRESHOLD``. See README, "Scores".
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ class Retriever:
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
+        self._title_cache: dict[str, frozenset[int]] = {}
 
     # ------------------------------------------------------------ public
 
@@ -242,7 +244,12 @@ class Retriever:
         idf = np.array([weights[t] for t in known], dtype=np.float64)
         in_passage = self._passages_holding(ids, rows)
         in_sentence = self._sentences_holding(ids, sentences)
-        coverage = in_passage @ idf / total if total > 0 else np.zeros(len(rows))
+        if total > 0:
+            coverage = in_passage @ idf / total
+            # for ranking, a passage also holds its article's title (its context)
+            with_title = (in_passage | self._titles_holding(ids, rows)) @ idf / total
+        else:
+            coverage = with_title = np.zeros(len(rows))
 
         # focus terms, each weighted by 1 / (sentences of its passage that hold it)
         held: np.ndarray | float = 0.0
@@ -267,7 +274,7 @@ class Retriever:
             scores = keyword[rows].astype(np.float64) if keyword is not None else np.zeros(len(rows))
         else:
             scores = (
-                W_PASSAGE * passage_cos.astype(np.float64) + W_SENTENCE * best_rank + W_COVERAGE * coverage
+                W_PASSAGE * passage_cos.astype(np.float64) + W_SENTENCE * best_rank + W_COVERAGE * with_title
             )
         confidence = sentence_cos[chosen] + W_CONF_COVERAGE * coverage
         scored = [
@@ -294,6 +301,24 @@ class Retriever:
                 at = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
                 out[:, j] = postings[at] == rows
         return out
+
+    def _titles_holding(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(candidates, terms): the title of the candidate's article holds the term."""
+        wanted = ids.tolist()
+        out = np.zeros((len(rows), len(wanted)), dtype=bool)
+        for i, row in enumerate(rows.tolist()):
+            held = self._title_terms(self.index.passages[row].doc_id)
+            out[i] = [t in held for t in wanted]
+        return out
+
+    def _title_terms(self, doc_id: str) -> frozenset[int]:
+        """The vocabulary ids of an article title's keyword terms, computed once per article."""
+        found = self._title_cache.get(doc_id)
+        if found is None:
+            title = self.index.articles[doc_id].title
+            found = frozenset(self._vocab[t] for t in terms(title) if t in self._vocab)
+            self._title_cache[doc_id] = found
+        return found
 
     def _sentences_holding(self, ids: np.ndarray, sentences: np.ndarray) -> np.ndarray:
         """(sentences, terms): the sentence holds the term (term ids stored with the index)."""

@@ -131,3 +131,32 @@ def test_a_repeated_question_is_answered_from_the_cache(settings, fake_embedder)
     assert again.hits == first.hits and again.question == "  what did the judge call JOHNSON? "
     other_k = engine.retriever.ask("What did the judge call Johnson?", k=1)
     assert fake_embedder.calls == calls + 1 and len(other_k.hits) <= 1
+
+
+def test_an_article_title_counts_for_ranking_but_not_for_the_answered_decision(
+    tmp_path, fake_embedder: HashEmbedder
+) -> None:
+    """Coverage for ranking includes the passage's article title; confidence does not."""
+    import hashlib
+
+    import numpy as np
+
+    from bot.models import Article
+    from bot.retrieval import Retriever
+    from bot.store import build_index, load_index
+
+    body = "The stripes are black and white.\n\nZebras confuse biting flies."
+    articles = [
+        Article(
+            doc_id=doc_id, title=title, body=body, content_hash=hashlib.sha256(title.encode()).hexdigest()
+        )
+        for doc_id, title in (("a-penguins", "Penguins"), ("b-zebras", "Why zebras are striped"))
+    ]
+    build_index(articles, fake_embedder, tmp_path / "index")
+    retriever = Retriever(load_index(tmp_path / "index", model=fake_embedder.name), fake_embedder)
+    question = "Why do zebras have stripes?"
+    ranked = retriever.rank(question, fake_embedder.embed([question])[0])
+    by_doc = {retriever.index.passages[r.row].doc_id: r for r in ranked if r.answer.start == 0}
+    zebra, penguin = by_doc["b-zebras"], by_doc["a-penguins"]
+    assert ranked[0] is zebra and zebra.score > penguin.score  # same text, only the title differs
+    assert np.isclose(zebra.confidence, penguin.confidence)
