@@ -50,10 +50,13 @@ def name_terms(sentences: Iterable[str]) -> set[str]:
     """
     capitalised: set[str] = set()
     lower: set[str] = set()
+    word_terms: dict[str, list[str]] = {}  # the same words come back in every article
     for sentence in sentences:
         for word in _WORD.findall(sentence)[1:]:
-            for term in terms(word):
-                (capitalised if word[0].isupper() else lower).add(term)
+            found = word_terms.get(word)
+            if found is None:
+                found = word_terms[word] = terms(word)
+            (capitalised if word[0].isupper() else lower).update(found)
     return capitalised - lower
 
 

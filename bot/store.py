@@ -605,8 +605,9 @@ def _build(
         )
         _save_npy(tmp / "quotes.npy", quote_vectors)
         _save_npy(tmp / "quote_contexts.npy", context_vectors)
-        vocab = _save_keyword(tmp / "keyword", [terms(p.text) for p in passages])
-        _save_sentence_terms(tmp, sentence_texts, vocab)
+        sentence_terms = [terms(t) for t in sentence_texts]
+        vocab = _save_keyword(tmp / "keyword", _passage_terms(passages, sentence_terms))
+        _save_sentence_terms(tmp, sentence_terms, vocab)
         (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
         search = _save_dense(tmp, vectors, ann_min_passages)
 
@@ -788,9 +789,25 @@ def _save_keyword(path: Path, tokenized: list[list[str]]) -> dict[str, int]:
     return dict(keyword.vocab_dict)
 
 
-def _save_sentence_terms(path: Path, sentences: list[str], vocab: dict[str, int]) -> None:
+def _passage_terms(passages: Sequence[Passage], sentence_terms: list[list[str]]) -> list[list[str]]:
+    """Each passage's terms: its sentences' terms when they tile it (only spaces between)."""
+    out: list[list[str]] = []
+    row = 0
+    for p in passages:
+        spans = p.sentences
+        gaps = zip((p.start, *(s.end for s in spans)), (*(s.start for s in spans), p.end), strict=True)
+        if spans and all(not p.text[a - p.start : b - p.start].strip() for a, b in gaps):
+            # a term never spans white space, so this equals terms(p.text), without a second pass
+            out.append([t for held in sentence_terms[row : row + len(spans)] for t in held])
+        else:
+            out.append(terms(p.text))
+        row += len(spans)
+    return out
+
+
+def _save_sentence_terms(path: Path, sentence_terms: list[list[str]], vocab: dict[str, int]) -> None:
     """Each sentence's term ids, so that ranking never re-analyses text at question time."""
-    ids = [sorted({vocab[t] for t in terms(text) if t in vocab}) for text in sentences]
+    ids = [sorted({vocab[t] for t in held if t in vocab}) for held in sentence_terms]
     rows = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum([len(x) for x in ids], out=rows[1:])
     flat = np.fromiter((i for x in ids for i in x), dtype=np.int32, count=int(rows[-1]))

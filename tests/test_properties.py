@@ -12,6 +12,7 @@ import re
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bot.analysis import terms
 from bot.chunking import MAX_PASSAGE_CHARS, make_passages
 from bot.corpus import CorpusError, parse_article
 from bot.discord_app.cog import MoreButton, render
@@ -19,6 +20,7 @@ from bot.models import Answer, Article, Hit, QuoteHit
 from bot.quote_search import QuoteResult
 from bot.quotes import extract_quotations
 from bot.replies import ask_reply, quote_reply
+from bot.store import _passage_terms
 from tests.fake_discord import check_message
 from tests.test_reply_limits import _payload
 
@@ -109,6 +111,9 @@ def test_passages_are_verbatim_bounded_and_lose_no_text(body: str) -> None:
         covered[p.start : p.end] = b"\x01" * (p.end - p.start)
     lost = [i for i, c in enumerate(body) if not c.isspace() and not covered[i]]
     assert not lost, [body[i] for i in lost[:20]]
+    # the build takes a passage's keyword terms from its sentences': they must be the same
+    sentence_terms = [terms(body[s.start : s.end]) for p in passages for s in p.sentences]
+    assert _passage_terms(passages, sentence_terms) == [terms(p.text) for p in passages]
 
 
 @given(BODY)
