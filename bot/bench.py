@@ -270,7 +270,7 @@ def _ann_recall(index: Any, vectors: np.ndarray, queries: np.ndarray) -> dict[st
     import faiss
 
     dense = index.dense_index()
-    if isinstance(dense, faiss.IndexFlat):
+    if dense is None:
         return {"dense_search": "exact"}
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)

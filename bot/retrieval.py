@@ -156,7 +156,12 @@ class Retriever:
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
-        self._title_cache: dict[str, frozenset[int]] = {}
+        self._doc_ids = list(index.articles)
+        ordinal = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
+        self._article_of = np.fromiter(
+            (ordinal[p.doc_id] for p in index.passages), dtype=np.int64, count=len(index.passages)
+        )
+        self._title_cache: dict[int, frozenset[int]] = {}
 
     # ------------------------------------------------------------ public
 
@@ -181,7 +186,7 @@ class Retriever:
         query = self.embedder.embed([text])[0]
         if timings is not None:
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
-        ranked = self.rank(text, query, timings=timings)
+        ranked = self.rank(text, query, limit=max(k, 1), timings=timings)
         answered = bool(ranked) and ranked[0].confidence >= self.threshold
         if answered:
             chosen = ranked[: max(k, 1)]
@@ -202,9 +207,10 @@ class Retriever:
         *,
         mode: str = "hybrid",
         candidates: int = CANDIDATES,
+        limit: int | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[ScoredPassage]:
-        """Candidate passages for a cleaned question, best first.
+        """Candidate passages for a cleaned question, best first (the first ``limit`` of them).
 
         ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine only) and "keyword"
         (BM25 only) exist to measure it against (python -m bot.eval beir --mode).
@@ -277,18 +283,17 @@ class Retriever:
                 W_PASSAGE * passage_cos.astype(np.float64) + W_SENTENCE * best_rank + W_COVERAGE * with_title
             )
         confidence = sentence_cos[chosen] + W_CONF_COVERAGE * coverage
+        order = np.lexsort((rows, -scores))[:limit]  # best first; equal scores by row
+        within = chosen - starts
         scored = [
             ScoredPassage(
-                row=row,
-                score=score,
-                confidence=conf,
-                answer=index.passages[row].sentences[k],
+                row=int(rows[i]),
+                score=float(scores[i]),
+                confidence=float(confidence[i]),
+                answer=index.passages[int(rows[i])].sentences[int(within[i])],
             )
-            for row, score, conf, k in zip(
-                rows.tolist(), scores.tolist(), confidence.tolist(), (chosen - starts).tolist(), strict=True
-            )
+            for i in order.tolist()
         ]
-        scored.sort(key=lambda s: (-s.score, s.row))
         clock.lap("rank")
         return scored
 
@@ -305,19 +310,19 @@ class Retriever:
     def _titles_holding(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(candidates, terms): the title of the candidate's article holds the term."""
         wanted = ids.tolist()
-        out = np.zeros((len(rows), len(wanted)), dtype=bool)
-        for i, row in enumerate(rows.tolist()):
-            held = self._title_terms(self.index.passages[row].doc_id)
-            out[i] = [t in held for t in wanted]
-        return out
+        articles, inverse = np.unique(self._article_of[rows], return_inverse=True)
+        table = np.array(
+            [[t in self._title_terms(a) for t in wanted] for a in articles.tolist()], dtype=bool
+        ).reshape(len(articles), len(wanted))
+        return table[inverse]
 
-    def _title_terms(self, doc_id: str) -> frozenset[int]:
+    def _title_terms(self, article: int) -> frozenset[int]:
         """The vocabulary ids of an article title's keyword terms, computed once per article."""
-        found = self._title_cache.get(doc_id)
+        found = self._title_cache.get(article)
         if found is None:
-            title = self.index.articles[doc_id].title
+            title = self.index.articles[self._doc_ids[article]].title
             found = frozenset(self._vocab[t] for t in terms(title) if t in self._vocab)
-            self._title_cache[doc_id] = found
+            self._title_cache[article] = found
         return found
 
     def _sentences_holding(self, ids: np.ndarray, sentences: np.ndarray) -> np.ndarray:
@@ -353,8 +358,7 @@ class Retriever:
             return list(range(n))
         rows: set[int] = set()
         if mode != "keyword":
-            _, ids = self.index.dense_index().search(query.reshape(1, -1).astype(np.float32), count)
-            rows.update(int(i) for i in ids[0] if i >= 0)
+            rows.update(self.index.nearest(query, count).tolist())
         if keyword is not None and mode != "dense":
             top = np.argpartition(-keyword, count)[:count]
             rows.update(int(i) for i in top if keyword[i] > 0)
