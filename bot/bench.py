@@ -50,7 +50,7 @@ from bot.corpus import load_corpus
 SIZES = {"case": 0, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 PARAGRAPHS_PER_ARTICLE = 20
 POOL = 2048  # real vectors that the synthetic ones are made from
-NOISE = 0.025  # per dimension: cosine to the pool vector about 0.9
+NOISE = 0.025  # per dimension: cosine to the blend of pool vectors about 0.9
 QUESTIONS_FILE = PROJECT_ROOT / "tests" / "data" / "questions.jsonl"
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -135,7 +135,7 @@ def _one_size(size: str, work: Path, args: argparse.Namespace) -> dict[str, Any]
         "search": report.search,
     }
     if synthetic:
-        out["build"]["embedding"] = "synthetic vectors (real vectors + noise)"
+        out["build"]["embedding"] = "synthetic vectors (blends of two real vectors + noise)"
         out["build"]["model_passages_per_second"] = _model_rate(real, articles)
 
     # a rebuild with nothing changed: reading the corpus included, as python -m bot.reindex does
@@ -352,7 +352,10 @@ assert engine.retriever.ask("What did the judge call Johnson?").hits
 
 
 class NoisyEmbedder:
-    """Vectors for synthetic text: a real model vector chosen by the text's hash, plus noise."""
+    """Vectors for synthetic text: a blend of two real model vectors chosen by the text's hash,
+    plus noise. Blends spread the vectors over the space as real ones are (one pool vector plus
+    noise made 2,048 tight clusters, which understated HNSW's recall: 0.94 against SciFact's 0.999).
+    """
 
     def __init__(self, pool: np.ndarray) -> None:
         self.pool = pool
@@ -371,8 +374,11 @@ class NoisyEmbedder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-            noise = np.random.default_rng(seed).normal(0.0, NOISE, self.dimension)
-            vector = self.pool[seed % len(self.pool)] + noise
+            rng = np.random.default_rng(seed)
+            first, second = rng.integers(0, len(self.pool), 2)
+            share = rng.uniform(0.2, 0.8)
+            vector = share * self.pool[first] + (1 - share) * self.pool[second]
+            vector += rng.normal(0.0, NOISE, self.dimension)
             out[row] = vector / np.linalg.norm(vector)
         return out
 

@@ -284,9 +284,21 @@ def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: Hash
     report = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
     assert report.search == "hnsw"
     index = load_index(tmp_path / "index")
-    assert index.manifest["search"]["kind"] == "hnsw"
+    assert index.manifest["search"]["kind"] == "hnsw" and index.manifest["search"]["storage"] == "sq8"
+    assert type(index.dense_index()).__name__ == "IndexHNSWSQ"
+    assert index.sentence_vectors.dtype == np.float16 and index.vectors.dtype == np.float32
     answer = Retriever(index, fake_embedder).ask("item7x3 judge", k=3)
     assert answer.hits and answer.hits[0].passage.text.endswith("item7x3.")
+    # its approximate search finds what exact search finds (the 8-bit codes lose little)
+    exact = index.vectors @ fake_embedder.embed(["item7x3 judge"])[0]
+    assert int(np.argmax(exact)) in index.nearest(fake_embedder.embed(["item7x3 judge"])[0], 10).tolist()
+    # a build whose manifest describes other search settings is rebuilt, not kept
+    again = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
+    assert again.unchanged
+    # as an HNSW build of the previous version said (float32 vectors in the graph)
+    _edit_manifest(index.path, lambda m: m["search"].pop("storage"))
+    rebuilt = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
+    assert not rebuilt.unchanged and rebuilt.computed == 0
 
 
 _KILL_SCRIPT = """
