@@ -184,7 +184,7 @@ def run_benchmark(
         runs: dict[str, list[tuple[str, float]]] = {}
         for qid, question, vector in zip(qids, cleaned, vectors, strict=True):
             ranked = retriever.rank(question, vector, mode=mode, candidates=BENCH_CANDIDATES)
-            docs = best_per_document((index.passages[r.row].doc_id, r.score) for r in ranked)
+            docs = best_per_document((index.passages.doc_id(r.row), r.score) for r in ranked)
             ranking = [d for d, _ in docs]
             relevant = data.qrels[qid]
             totals["ndcg@10"] += ndcg_at(ranking, relevant)
@@ -195,7 +195,7 @@ def run_benchmark(
             if answers is not None and qid in answers and top_right and ranked:
                 sentence_total += 1
                 best = ranked[0]
-                body = index.articles[index.passages[best.row].doc_id].body
+                body = index.articles[index.passages.doc_id(best.row)].body
                 sentence = body[best.answer.start : best.answer.end]
                 sentence_hits += any(a in sentence for a in answers.get(qid, []))
             runs[qid] = docs

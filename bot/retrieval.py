@@ -146,21 +146,17 @@ class Retriever:
         self._postings = _plain(scores["indices"])  # passage ids holding each term, ascending
         self._vocab: dict[str, int] = index.keyword.vocab_dict
         self._n = max(len(index.passages), 1)
-        self._sentence_rows = np.asarray(index.sentence_rows, dtype=np.int64)
-        self._sentence_counts = np.fromiter(
-            (len(p.sentences) for p in index.passages), dtype=np.int64, count=len(index.passages)
-        )
+        self._sentence_rows = index.passages.sentence_rows
+        self._sentence_counts = index.passages.sentence_counts
+        self._sentence_spans = index.passages.spans
         if index.sentence_terms is None or index.sentence_term_rows is None:
             raise ValueError("this index has no sentence terms (an older format): reindex it")
         self._sentence_terms = _plain(index.sentence_terms)
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
-        self._doc_ids = list(index.articles)
-        ordinal = {doc_id: i for i, doc_id in enumerate(self._doc_ids)}
-        self._article_of = np.fromiter(
-            (ordinal[p.doc_id] for p in index.passages), dtype=np.int64, count=len(index.passages)
-        )
+        self._doc_ids = index.passages.doc_ids
+        self._article_of = index.passages.article_of
         self._title_cache: dict[int, frozenset[int]] = {}
 
     # ------------------------------------------------------------ public
@@ -266,7 +262,7 @@ class Retriever:
             local = np.divide(1.0, per_passage, out=np.zeros_like(per_passage), where=per_passage > 0)
             owner = np.repeat(np.arange(len(rows)), counts)
             held = (held_focus * local[owner]).sum(axis=1) / len(focus)
-        base = sentence_cos + (self._type_bonus(rows, wanted) if wanted else 0.0)
+        base = sentence_cos + (self._type_bonus(rows, counts, sentences, wanted) if wanted else 0.0)
         best_rank = np.maximum.reduceat(base + W_RANK_FOCUS * held, starts)
         answer_scores = base + W_ANSWER_FOCUS * held
 
@@ -284,13 +280,13 @@ class Retriever:
             )
         confidence = sentence_cos[chosen] + W_CONF_COVERAGE * coverage
         order = np.lexsort((rows, -scores))[:limit]  # best first; equal scores by row
-        within = chosen - starts
+        answers = self._sentence_spans[sentences[chosen]]
         scored = [
             ScoredPassage(
                 row=int(rows[i]),
                 score=float(scores[i]),
                 confidence=float(confidence[i]),
-                answer=index.passages[int(rows[i])].sentences[int(within[i])],
+                answer=Span(int(answers[i, 0]), int(answers[i, 1])),
             )
             for i in order.tolist()
         ]
@@ -337,17 +333,18 @@ class Retriever:
             out[owner[held == term], j] = True
         return out
 
-    def _type_bonus(self, rows: np.ndarray, wanted: list[re.Pattern[str]]) -> np.ndarray:
+    def _type_bonus(
+        self, rows: np.ndarray, counts: np.ndarray, sentences: np.ndarray, wanted: list[re.Pattern[str]]
+    ) -> np.ndarray:
         """TYPE_BONUS for each candidate sentence holding what the question asks for."""
-        bonus = []
-        for row in rows.tolist():
-            passage = self.index.passages[row]
-            body = self.index.articles[passage.doc_id].body
-            bonus += [
-                TYPE_BONUS if any(a.search(body, s.start, s.end) for a in wanted) else 0.0
-                for s in passage.sentences
-            ]
-        return np.asarray(bonus)
+        bonus = np.zeros(len(sentences))
+        owners = np.repeat(self._article_of[rows], counts).tolist()
+        spans = self._sentence_spans[sentences].tolist()
+        for k, (article, (start, end)) in enumerate(zip(owners, spans, strict=True)):
+            body = self.index.articles[self._doc_ids[article]].body
+            if any(a.search(body, start, end) for a in wanted):
+                bonus[k] = TYPE_BONUS
+        return bonus
 
     # ------------------------------------------------------------ helpers
 

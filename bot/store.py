@@ -5,7 +5,9 @@ Layout of ``index/``::
     CURRENT                 the name of the live build (replaced atomically with os.replace)
     builds/<name>/          one complete build:
         articles.jsonl      article metadata and body (what every offset points into)
-        passages.jsonl      passages with offsets, sentence offsets and text hashes
+        passages.npy        one row per passage: article number, paragraph, start, end,
+                            first sentence row (int64; format 3 had passages.jsonl)
+        sentence_spans.npy  each sentence's start and end offsets (int64)
         vectors.npy         passage vectors, float32, L2-normalised (row i = passage i)
         sentences.npy       sentence vectors, float16 (float32 before), rows listed per passage
         quotations.jsonl    quotations with speaker, offsets and context sentence offsets
@@ -49,8 +51,8 @@ from bot.quotes import extract_quotations
 if TYPE_CHECKING:
     from bot.embedding import Embedder
 
-FORMAT_VERSION = 3
-REUSABLE_FORMATS = (2, 3)  # builds whose vectors a new build may take over
+FORMAT_VERSION = 4
+REUSABLE_FORMATS = (2, 3, 4)  # builds whose vectors a new build may take over
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
@@ -61,7 +63,7 @@ HNSW_EF_SEARCH = 256  # candidates explored per question
 # every candidate with its float32 vector (SciFact: recall@10 against exact 0.999 -> 0.995)
 HNSW_STORAGE = "sq8"
 HASH_CHECK_BYTES = 64 << 20  # files up to this size are checksummed at every load
-_BUILD_FILES = ("articles.jsonl", "passages.jsonl", "vectors.npy", "sentences.npy")
+_BUILD_FILES = ("articles.jsonl", "vectors.npy", "sentences.npy")
 
 
 class IndexError_(RuntimeError):
@@ -110,6 +112,89 @@ class StaleReport:
         return "; ".join(parts)
 
 
+class PassageTable(Sequence[Passage]):
+    """The passages of a build as arrays: a Passage object is made only when one is asked for.
+
+    Row i of ``rows`` is passage i: its article's number (in ``doc_ids``), paragraph, start
+    and end offsets in that article's body, and the row of its first sentence in ``spans``
+    (each sentence's start and end). A passage's text is always its article's body at its
+    offsets: there is no second copy of the text to disagree with the source.
+    About 100 bytes a passage, where Passage objects took about 4 KB.
+    """
+
+    def __init__(
+        self, articles: dict[str, Article], doc_ids: list[str], rows: np.ndarray, spans: np.ndarray
+    ) -> None:
+        self.articles = articles
+        self.doc_ids = doc_ids
+        self.article_of, self.paragraphs, self.starts, self.ends, self.sentence_rows = (
+            np.ascontiguousarray(rows[:, i]) for i in range(5)
+        )
+        self.spans = spans
+        self.sentence_counts = np.diff(np.append(self.sentence_rows, len(spans)))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, row: int) -> Passage:  # type: ignore[override]
+        if not isinstance(row, (int, np.integer)):
+            raise TypeError("a passage is looked up by its row number")
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        doc_id = self.doc_ids[int(self.article_of[row])]
+        start, end = int(self.starts[row]), int(self.ends[row])
+        first = int(self.sentence_rows[row])
+        spans = self.spans[first : first + int(self.sentence_counts[row])].tolist()
+        return Passage(
+            doc_id=doc_id,
+            paragraph=int(self.paragraphs[row]),
+            start=start,
+            end=end,
+            text=self.articles[doc_id].body[start:end],
+            sentences=tuple(Span(a, b) for a, b in spans),
+        )
+
+    def doc_id(self, row: int) -> str:
+        return self.doc_ids[int(self.article_of[row])]
+
+    def check(self) -> bool:
+        """Every passage and sentence lies inside its article body, in order; no gaps in rows."""
+        n = len(self)
+        if n == 0:
+            return len(self.spans) == 0
+        lengths = np.array([len(self.articles[d].body) for d in self.doc_ids], dtype=np.int64)
+        if self.article_of.min() < 0 or self.article_of.max() >= len(self.doc_ids):
+            return False
+        owner = np.repeat(np.arange(n), self.sentence_counts) if self.sentence_counts.min() > 0 else None
+        return bool(
+            owner is not None
+            and self.sentence_rows[0] == 0
+            and np.all(self.starts >= 0)
+            and np.all(self.starts < self.ends)
+            and np.all(self.ends <= lengths[self.article_of])
+            and np.all(self.paragraphs >= 1)
+            and np.all(self.spans[:, 0] >= self.starts[owner])
+            and np.all(self.spans[:, 0] < self.spans[:, 1])
+            and np.all(self.spans[:, 1] <= self.ends[owner])
+        )
+
+
+def _passage_arrays(passages: Sequence[Passage], doc_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The two arrays of a PassageTable (see there) for a list of passages."""
+    number = {d: i for i, d in enumerate(doc_ids)}
+    rows = np.zeros((len(passages), 5), dtype=np.int64)
+    spans = np.zeros((sum(len(p.sentences) for p in passages), 2), dtype=np.int64)
+    first = 0
+    for i, p in enumerate(passages):
+        rows[i] = (number[p.doc_id], p.paragraph, p.start, p.end, first)
+        for s in p.sentences:
+            spans[first] = (s.start, s.end)
+            first += 1
+    return rows, spans
+
+
 @dataclass
 class Index:
     """A loaded build: everything a Retriever needs, read-only."""
@@ -117,9 +202,7 @@ class Index:
     path: Path
     manifest: dict[str, Any]
     articles: dict[str, Article]
-    passages: list[Passage]
-    passage_hashes: list[str]
-    sentence_rows: list[int]  # first row in sentence_vectors of each passage's sentences
+    passages: PassageTable
     vectors: np.ndarray
     sentence_vectors: np.ndarray
     keyword: Any  # bm25s.BM25
@@ -266,20 +349,29 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         articles = {
             a.doc_id: a for a in (_article_from_json(r) for r in _read_jsonl(path / "articles.jsonl"))
         }
-        passages, hashes, rows = [], [], []
-        for record in _read_jsonl(path / "passages.jsonl"):
-            passages.append(
+        if manifest["format"] >= 4:
+            rows = np.load(path / "passages.npy", allow_pickle=False)
+            spans = np.load(path / "sentence_spans.npy", allow_pickle=False)
+            if rows.dtype != np.int64 or rows.ndim != 2 or rows.shape[1] != 5:
+                raise ValueError("passages.npy has the wrong shape")
+            if spans.dtype != np.int64 or spans.ndim != 2 or spans.shape[1] != 2:
+                raise ValueError("sentence_spans.npy has the wrong shape")
+        else:  # an older build, read for its vectors: its passages were JSON lines with their text
+            legacy = [
                 Passage(
-                    doc_id=record["doc_id"],
-                    paragraph=int(record["paragraph"]),
-                    start=int(record["start"]),
-                    end=int(record["end"]),
-                    text=record["text"],
-                    sentences=tuple(Span(int(s), int(e)) for s, e in record["sentences"]),
+                    doc_id=r["doc_id"],
+                    paragraph=int(r["paragraph"]),
+                    start=int(r["start"]),
+                    end=int(r["end"]),
+                    text=r["text"],
+                    sentences=tuple(Span(int(a), int(b)) for a, b in r["sentences"]),
                 )
-            )
-            hashes.append(record["hash"])
-            rows.append(int(record["sentence_row"]))
+                for r in _read_jsonl(path / "passages.jsonl")
+            ]
+            if any(articles[p.doc_id].body[p.start : p.end] != p.text for p in legacy):
+                raise ValueError("a passage is not in its article")
+            rows, spans = _passage_arrays(legacy, list(articles))
+        passages = PassageTable(articles, list(articles), rows, spans)
         vectors = np.load(path / "vectors.npy", mmap_mode="r", allow_pickle=False)
         sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r", allow_pickle=False)
         import bm25s
@@ -313,7 +405,9 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         counts = manifest["counts"]
         dim = int(manifest["dimension"])
         matches = (
-            vectors.shape == (len(passages), dim)
+            passages.check()
+            and len(passages.spans) == int(counts["sentences"])
+            and vectors.shape == (len(passages), dim)
             and sentence_vectors.shape == (int(counts["sentences"]), dim)
             and len(passages) == int(counts["passages"])
             and len(articles) == int(counts["articles"])
@@ -338,12 +432,6 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         matches = False
     if not matches:
         raise IndexCorrupt(f"index in {path} does not match its manifest: run python -m bot.reindex")
-    for p in passages:
-        article = articles.get(p.doc_id)
-        if article is None or article.body[p.start : p.end] != p.text:
-            raise IndexCorrupt(
-                f"index in {path} has a passage that is not in its article: run python -m bot.reindex"
-            )
     for q in quotations:
         article = articles.get(q.doc_id)
         if (
@@ -361,8 +449,6 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         manifest,
         articles,
         passages,
-        hashes,
-        rows,
         vectors,
         sentence_vectors,
         keyword,
@@ -571,7 +657,6 @@ def _build(
     ]
     texts = [t for group in groups for t in group]
     hashes = [_text_hash(t) for t in texts]
-    passage_hashes = hashes[: len(passages)]
     all_vectors, computed = _vectors_for(texts, hashes, previous, embedder, progress)
     bounds = np.cumsum([len(g) for g in groups])[:-1]
     vectors, sentence_vectors, quote_vectors, context_vectors = np.split(all_vectors, bounds)
@@ -582,23 +667,9 @@ def _build(
     tmp.mkdir()
     try:
         _write_jsonl(tmp / "articles.jsonl", (_article_to_json(a) for a in articles))
-        row = 0
-        records = []
-        for p, h in zip(passages, passage_hashes, strict=True):
-            records.append(
-                {
-                    "doc_id": p.doc_id,
-                    "paragraph": p.paragraph,
-                    "start": p.start,
-                    "end": p.end,
-                    "text": p.text,
-                    "sentences": [[s.start, s.end] for s in p.sentences],
-                    "sentence_row": row,
-                    "hash": h,
-                }
-            )
-            row += len(p.sentences)
-        _write_jsonl(tmp / "passages.jsonl", records)
+        rows, spans = _passage_arrays(passages, [a.doc_id for a in articles])
+        _save_npy(tmp / "passages.npy", rows, np.int64)
+        _save_npy(tmp / "sentence_spans.npy", spans, np.int64)
         _save_npy(tmp / "vectors.npy", vectors)
         # float16: half the disk and page cache of the largest file; every eval figure unchanged
         _save_npy(tmp / "sentences.npy", sentence_vectors, np.float16)
@@ -719,12 +790,15 @@ def _known_vectors(old: Index) -> dict[str, np.ndarray]:
     the fourth decimal of a cosine).
     """
     known: dict[str, np.ndarray] = {}
-    for i, h in enumerate(old.passage_hashes):
-        known.setdefault(h, old.vectors[i])
-    for p, first in zip(old.passages, old.sentence_rows, strict=True):
-        body = old.articles[p.doc_id].body
-        for k, s in enumerate(p.sentences):
-            known.setdefault(_text_hash(body[s.start : s.end]), old.sentence_vectors[first + k])
+    table = old.passages
+    bodies = [old.articles[d].body for d in table.doc_ids]
+    for i, (a, start, end) in enumerate(
+        zip(table.article_of.tolist(), table.starts.tolist(), table.ends.tolist(), strict=True)
+    ):
+        known.setdefault(_text_hash(bodies[a][start:end]), old.vectors[i])
+    owners = np.repeat(table.article_of, table.sentence_counts).tolist()
+    for k, (a, (start, end)) in enumerate(zip(owners, table.spans.tolist(), strict=True)):
+        known.setdefault(_text_hash(bodies[a][start:end]), old.sentence_vectors[k])
     for i, q in enumerate(old.quotations):
         known.setdefault(_text_hash(q.text), old.quote_vectors[i])
         known.setdefault(

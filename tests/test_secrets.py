@@ -62,7 +62,9 @@ class _Marker:
         return (Path.touch, (Path(self.path),))
 
 
-@pytest.mark.parametrize("name", ["vectors.npy", "quotes.npy", "keyword/data.csc.index.npy"])
+@pytest.mark.parametrize(
+    "name", ["vectors.npy", "quotes.npy", "passages.npy", "sentence_spans.npy", "keyword/data.csc.index.npy"]
+)
 def test_a_pickle_planted_in_the_index_is_never_loaded(settings: Settings, tmp_path: Path, name: str) -> None:
     embedder = HashEmbedder()
     rebuild(settings, embedder)

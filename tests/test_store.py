@@ -45,7 +45,7 @@ def test_build_then_load(settings: Settings, fake_embedder: HashEmbedder) -> Non
     index = load_index(settings.index_dir, model=fake_embedder.name)
     assert index.vectors.shape == (10, fake_embedder.dimension)
     manifest = json.loads((live_build(settings.index_dir) / "manifest.json").read_text())
-    assert manifest["format"] == 3 and manifest["model"] == "hash-256" and manifest["normalized"] is True
+    assert manifest["format"] == 4 and manifest["model"] == "hash-256" and manifest["normalized"] is True
     assert manifest["corpus"] == {
         "alice-marie-johnson-bustle.md": index.articles["alice-marie-johnson-bustle"].content_hash
     }
@@ -120,14 +120,52 @@ def test_damaged_index_is_a_clear_error(settings: Settings, fake_embedder: HashE
         data = (build / "vectors.npy").read_bytes()
         (build / "vectors.npy").write_bytes(data[: len(data) // 2])
     elif damage == "garbage-passages":
-        size = (build / "passages.jsonl").stat().st_size
-        (build / "passages.jsonl").write_bytes(b"x" * size)
+        size = (build / "passages.npy").stat().st_size
+        (build / "passages.npy").write_bytes(b"x" * size)
     elif damage == "no-manifest":
         (build / "manifest.json").unlink()
     else:
         (settings.index_dir / CURRENT_FILE).write_text("../../etc")
     with pytest.raises(IndexCorrupt, match=r"bot\.reindex"):
         load_index(settings.index_dir)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [(3, 10**9), (2, -1), (0, 5), (1, 0), (4, 1)],  # end past the body, start < 0, no such article, ...
+)
+def test_passage_offsets_outside_their_article_are_refused(
+    settings: Settings, fake_embedder: HashEmbedder, column: int, value: int
+) -> None:
+    """A passage's text is its article's body at its offsets: offsets that cannot be are refused,
+    even when whoever changed them also fixed the manifest's checksums."""
+    from bot.store import _file_hash
+
+    _build(settings, fake_embedder)
+    build = live_build(settings.index_dir)
+    rows = np.load(build / "passages.npy")
+    rows[-1, column] = value
+    np.save(build / "passages.npy", rows)
+    _edit_manifest(
+        build,
+        lambda m: m["files"]["passages.npy"].update(
+            bytes=(build / "passages.npy").stat().st_size, sha256=_file_hash(build / "passages.npy")
+        ),
+    )
+    with pytest.raises(IndexCorrupt, match=r"bot\.reindex"):
+        load_index(settings.index_dir)
+
+
+def test_passages_are_made_from_the_article_text(settings: Settings, fake_embedder: HashEmbedder) -> None:
+    from bot.chunking import make_passages
+
+    _build(settings, fake_embedder)
+    index = load_index(settings.index_dir)
+    expected = [p for a in index.articles.values() for p in make_passages(a)]
+    assert list(index.passages) == expected and index.passages[-1] == expected[-1]
+    assert [index.passages.doc_id(i) for i in range(len(expected))] == [p.doc_id for p in expected]
+    with pytest.raises(IndexError):
+        index.passages[len(expected)]
 
 
 def test_flipped_bytes_are_caught_by_the_checksum(settings: Settings, fake_embedder: HashEmbedder) -> None:
@@ -349,24 +387,50 @@ def test_reindex_killed_at_any_moment_leaves_a_working_index(
     assert outcomes == {True, False}, "kills should land both before and after the swap"
 
 
+@pytest.mark.parametrize("older", [2, 3])
 def test_an_older_format_is_rebuilt_reusing_its_vectors(
-    settings: Settings, fake_embedder: HashEmbedder
+    settings: Settings, fake_embedder: HashEmbedder, older: int
 ) -> None:
+    from bot.store import FORMAT_VERSION, _file_hash
+
     _build(settings, fake_embedder)
     build = live_build(settings.index_dir)
+    index = load_index(settings.index_dir)
+    # before format 4 the passages were JSON lines holding their text
+    records = [
+        {
+            "doc_id": p.doc_id,
+            "paragraph": p.paragraph,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "sentences": [[s.start, s.end] for s in p.sentences],
+            "sentence_row": int(index.passages.sentence_rows[i]),
+            "hash": "unused",
+        }
+        for i, p in enumerate(index.passages)
+    ]
+    (build / "passages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
-    def to_format_2(m: dict) -> None:
-        m["format"] = 2
-        for name in ("sentence_terms.npy", "sentence_term_rows.npy"):
+    def to_older(m: dict) -> None:
+        m["format"] = older
+        gone = ["passages.npy", "sentence_spans.npy"]
+        if older == 2:
+            gone += ["sentence_terms.npy", "sentence_term_rows.npy"]
+        for name in gone:
             m["files"].pop(name)
             (build / name).unlink()
+        m["files"]["passages.jsonl"] = {
+            "bytes": (build / "passages.jsonl").stat().st_size,
+            "sha256": _file_hash(build / "passages.jsonl"),
+        }
 
-    _edit_manifest(build, to_format_2)
-    with pytest.raises(IndexMismatch, match="format 2"):
+    _edit_manifest(build, to_older)
+    with pytest.raises(IndexMismatch, match=f"format {older}"):
         load_index(settings.index_dir)
     fake_embedder.calls = 0
     engine = open_engine(settings, fake_embedder)  # what ask, quote and the bot do: rebuild it
     assert engine.built is not None and engine.built.computed == 0 and fake_embedder.calls == 0
-    assert (
-        engine.index.manifest["format"] == 3 and engine.retriever.ask("What did the judge call Johnson?").hits
-    )
+    assert engine.index.manifest["format"] == FORMAT_VERSION
+    assert list(engine.index.passages) == list(index.passages)
+    assert engine.retriever.ask("What did the judge call Johnson?").hits
