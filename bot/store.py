@@ -58,7 +58,8 @@ BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
 HNSW_M = 32  # graph links per vector
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256  # candidates explored per question
+HNSW_EF_SEARCH = 384  # candidates explored per question (read at load: changing it needs no rebuild)
+ANN_REFINE = 2  # the graph returns this many times the passages asked for; float32 vectors pick
 # vectors inside the graph as 8-bit codes: a quarter of float32's memory; the ranking rescores
 # every candidate with its float32 vector (SciFact: recall@10 against exact 0.999 -> 0.995)
 HNSW_STORAGE = "sq8"
@@ -228,19 +229,26 @@ class Index:
         """Rows of (up to) the ``count`` passages nearest to ``query``, in no order."""
         dense = self.dense_index()
         if dense is None:  # exact: one product over the memory-mapped vectors (no FAISS needed)
-            vectors = self.vectors.view(np.ndarray) if isinstance(self.vectors, np.memmap) else self.vectors
+            vectors = self.vectors.view(np.ndarray)  # a plain view: slicing a memmap costs more
             scores = vectors @ np.asarray(query, dtype=vectors.dtype)
             if count >= len(scores):
                 return np.arange(len(scores))
             return np.argpartition(-scores, count)[:count]
-        _, ids = dense.search(np.asarray(query, dtype=np.float32).reshape(1, -1), count)
-        return ids[0][ids[0] >= 0]
+        # the graph's best (by 8-bit codes) rescored with the float32 vectors: on the 100k bench
+        # corpus recall@10 against exact search 0.948 -> 0.961, no measurable time
+        _, found = dense.search(np.asarray(query, dtype=np.float32).reshape(1, -1), ANN_REFINE * count)
+        ids = np.sort(found[0][found[0] >= 0])
+        if len(ids) <= count:
+            return ids
+        exact = self.vectors.view(np.ndarray)[ids] @ np.asarray(query, dtype=np.float32)
+        return ids[np.argpartition(-exact, count)[:count]]
 
     def dense_index(self) -> Any:
         """The FAISS approximate index over passage vectors, or None when search is exact.
 
-        Exact search is a NumPy product over the vectors: at 10k passages 0.5 ms a question,
-        where a FAISS flat index took 1.2 ms and a copy of every vector.
+        Exact search is a NumPy product over the memory-mapped vectors: at 10k passages about
+        as fast as a FAISS flat index (1.9 against 1.6 ms, one thread each), without the flat
+        index's copy of every vector.
         """
         if self.dense is None and self.manifest["search"]["kind"] != "exact":
             import faiss
@@ -250,7 +258,7 @@ class Index:
             index = faiss.read_index(str(self.path / "ann.faiss"))
             search = self.manifest["search"]
             if isinstance(index, faiss.IndexHNSW):
-                index.hnsw.efSearch = int(search.get("ef_search", HNSW_EF_SEARCH))
+                index.hnsw.efSearch = HNSW_EF_SEARCH
             elif isinstance(index, faiss.IndexIVF):  # written by format 2
                 index.nprobe = int(search.get("nprobe", 16))
             self.dense = index
@@ -761,8 +769,14 @@ def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str]
     return (
         manifest["corpus"] == {a.source_file: a.content_hash for a in articles}
         and manifest.get("skipped", []) == sorted(skipped)
-        and manifest["search"] == _planned_search(int(manifest["counts"]["passages"]), ann_min)
+        and _build_settings(manifest["search"])
+        == _build_settings(_planned_search(int(manifest["counts"]["passages"]), ann_min))
     )
+
+
+def _build_settings(search: dict[str, Any]) -> dict[str, Any]:
+    """What a build fixes about its search (efSearch is a setting of the reader)."""
+    return {k: v for k, v in search.items() if k != "ef_search"}
 
 
 def _unchanged_report(live: Index, started: float) -> BuildReport:
