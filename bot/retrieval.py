@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import threading
 import time
 import unicodedata
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.analysis import terms
+from bot.answer_types import wanted_types
 from bot.embedding import Embedder
 from bot.models import Answer, Hit, Passage, Span
 from bot.store import Index
@@ -65,36 +65,6 @@ _INVISIBLE = dict.fromkeys(
         *range(0x202A, 0x202F),
         *range(0x2066, 0x206A),
     ]
-)
-
-_YEAR = r"\b(?:1[6-9]\d\d|20\d\d)\b"
-_MONTH_DAY = (
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today)\b"
-    r"|\blast (?:week|month|year|fall|spring|summer|winter)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"
-)
-_DURATION = (
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|several|many)[\s-]+"
-    r"(?:years?|months?|weeks?|days?|hours?|decades?)\b|\bdecades\b"
-)
-_AGE = r"\b\d+-year-old\b|\baged? \d+\b|\b\d+ years old\b"
-_NUMBER = r"\d"
-_QUOTE = r"[\"\u201c\u201d]"
-# (question pattern, what a sentence that answers it contains)
-_ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (re.compile(q, re.IGNORECASE), re.compile(a))
-    for q, a in (
-        (r"\bhow old\b|\bage\b", _AGE),
-        (r"\bhow long\b|\bhow many (?:years|months|weeks|days|decades)\b", _DURATION),
-        (r"\bwhat year\b|\bwhich year\b|\bin what year\b", _YEAR),
-        (r"^\s*when\b|\bwhat (?:date|day|month)\b", f"{_YEAR}|{_MONTH_DAY}"),
-        (r"\bhow (?:much|many)\b", _NUMBER),
-        (
-            r"\bwhat did\b.*\b(?:say|said|tweet|tweeted|write|wrote|tell|told|call|called|post|posted)\b"
-            r"|\b(?:quote|words)\b",
-            _QUOTE,
-        ),
-    )
 )
 
 
@@ -149,8 +119,9 @@ class Retriever:
         self._sentence_rows = index.passages.sentence_rows
         self._sentence_counts = index.passages.sentence_counts
         self._sentence_spans = index.passages.spans
-        if index.sentence_terms is None or index.sentence_term_rows is None:
-            raise ValueError("this index has no sentence terms (an older format): reindex it")
+        if index.sentence_terms is None or index.sentence_term_rows is None or index.sentence_types is None:
+            raise ValueError("this index has no sentence terms or kinds (an older format): reindex it")
+        self._sentence_types = np.asarray(index.sentence_types, dtype=np.int64)
         self._sentence_terms = _plain(index.sentence_terms)
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
@@ -217,7 +188,7 @@ class Retriever:
         query_terms = terms(question)
         weights = {t: self._idf(t) for t in query_terms}
         total = sum(weights.values())
-        wanted = [answer for q, answer in _ANSWER_TYPES if q.search(question)]
+        wanted = wanted_types(question)
         # what the question asks about, without the names it mentions
         focus = {t for t in query_terms if t not in index.names}
         known = [t for t in weights if t in self._vocab]
@@ -262,7 +233,10 @@ class Retriever:
             local = np.divide(1.0, per_passage, out=np.zeros_like(per_passage), where=per_passage > 0)
             owner = np.repeat(np.arange(len(rows)), counts)
             held = (held_focus * local[owner]).sum(axis=1) / len(focus)
-        base = sentence_cos + (self._type_bonus(rows, counts, sentences, wanted) if wanted else 0.0)
+        # TYPE_BONUS for a sentence holding what the question asks for (kinds stored per sentence)
+        base = sentence_cos + (
+            TYPE_BONUS * ((self._sentence_types[sentences] & wanted) > 0) if wanted else 0.0
+        )
         best_rank = np.maximum.reduceat(base + W_RANK_FOCUS * held, starts)
         answer_scores = base + W_ANSWER_FOCUS * held
 
@@ -316,7 +290,7 @@ class Retriever:
         """The vocabulary ids of an article title's keyword terms, computed once per article."""
         found = self._title_cache.get(article)
         if found is None:
-            title = self.index.articles[self._doc_ids[article]].title
+            title = self.index.articles.titles[article]
             found = frozenset(self._vocab[t] for t in terms(title) if t in self._vocab)
             self._title_cache[article] = found
         return found
@@ -332,19 +306,6 @@ class Retriever:
         for j, term in enumerate(ids.tolist()):
             out[owner[held == term], j] = True
         return out
-
-    def _type_bonus(
-        self, rows: np.ndarray, counts: np.ndarray, sentences: np.ndarray, wanted: list[re.Pattern[str]]
-    ) -> np.ndarray:
-        """TYPE_BONUS for each candidate sentence holding what the question asks for."""
-        bonus = np.zeros(len(sentences))
-        owners = np.repeat(self._article_of[rows], counts).tolist()
-        spans = self._sentence_spans[sentences].tolist()
-        for k, (article, (start, end)) in enumerate(zip(owners, spans, strict=True)):
-            body = self.index.articles[self._doc_ids[article]].body
-            if any(a.search(body, start, end) for a in wanted):
-                bonus[k] = TYPE_BONUS
-        return bonus
 
     # ------------------------------------------------------------ helpers
 

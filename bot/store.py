@@ -16,6 +16,7 @@ Layout of ``index/``::
         names.json          keyword terms that are names (for the answer sentence)
         sentence_terms.npy  each sentence's keyword term ids (int32, sorted, concatenated)
         sentence_term_rows.npy  where each sentence's ids start (int64, one more than sentences)
+        sentence_types.npy  the kinds of answer each sentence holds (uint8 bits, see answer_types)
         keyword/            BM25 index (bm25s: JSON and .npy files, no pickle)
         ann.faiss           approximate FAISS index, only for large corpora
         manifest.json       written last: format, model, counts, corpus hashes, file sizes
@@ -35,14 +36,17 @@ import json
 import mmap
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot import answer_types
 from bot.analysis import name_terms, terms
 from bot.chunking import make_passages
 from bot.models import Article, Passage, Quotation, Span
@@ -51,8 +55,8 @@ from bot.quotes import extract_quotations
 if TYPE_CHECKING:
     from bot.embedding import Embedder
 
-FORMAT_VERSION = 4
-REUSABLE_FORMATS = (2, 3, 4)  # builds whose vectors a new build may take over
+FORMAT_VERSION = 5
+REUSABLE_FORMATS = (2, 3, 4, 5)  # builds whose vectors a new build may take over
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
 LOCK_FILE = ".lock"
@@ -113,6 +117,69 @@ class StaleReport:
         return "; ".join(parts)
 
 
+class ArticleStore(Mapping[str, Article]):
+    """The articles of a build, each parsed from ``articles.jsonl`` when it is asked for.
+
+    In memory stay only each article's place in the file, its title and its body's length;
+    the file is memory-mapped (its pages shared between processes, and still readable after a
+    rebuild deletes it), and the most recently used articles are kept parsed. ``each`` sees
+    every article once while the store is made (the loader checks quotations with it).
+    """
+
+    KEEP = 1024  # parsed articles kept
+
+    def __init__(self, path: Path, each: Callable[[Article], None] | None = None) -> None:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            self._map: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._places: dict[str, tuple[int, int]] = {}
+        self.titles: list[str] = []
+        lengths: list[int] = []
+        pos = 0
+        while pos < size:
+            end = self._map.find(b"\n", pos)
+            end = size if end < 0 else end
+            if self._map[pos:end].strip():
+                article = _article_from_json(json.loads(self._map[pos:end]))
+                if article.doc_id in self._places:
+                    raise ValueError(f"article {article.doc_id!r} appears twice")
+                self._places[article.doc_id] = (pos, end)
+                self.titles.append(article.title)
+                lengths.append(len(article.body))
+                if each is not None:
+                    each(article)
+            pos = end + 1
+        self.lengths = np.array(lengths, dtype=np.int64)
+        self._kept: OrderedDict[str, Article] = OrderedDict()
+        self._lock = threading.Lock()
+        if isinstance(self._map, mmap.mmap) and hasattr(mmap, "MADV_RANDOM"):
+            with contextlib.suppress(OSError, ValueError):
+                self._map.madvise(mmap.MADV_RANDOM)
+
+    def __getitem__(self, doc_id: str) -> Article:
+        with self._lock:
+            article = self._kept.get(doc_id)
+            if article is not None:
+                self._kept.move_to_end(doc_id)
+                return article
+        start, end = self._places[doc_id]  # KeyError for an unknown article, as a dict
+        article = _article_from_json(json.loads(self._map[start:end]))
+        with self._lock:
+            self._kept[doc_id] = article
+            while len(self._kept) > self.KEEP:
+                self._kept.popitem(last=False)
+        return article
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._places  # without parsing the article
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+
 class PassageTable(Sequence[Passage]):
     """The passages of a build as arrays: a Passage object is made only when one is asked for.
 
@@ -124,7 +191,7 @@ class PassageTable(Sequence[Passage]):
     """
 
     def __init__(
-        self, articles: dict[str, Article], doc_ids: list[str], rows: np.ndarray, spans: np.ndarray
+        self, articles: ArticleStore, doc_ids: list[str], rows: np.ndarray, spans: np.ndarray
     ) -> None:
         self.articles = articles
         self.doc_ids = doc_ids
@@ -165,7 +232,7 @@ class PassageTable(Sequence[Passage]):
         n = len(self)
         if n == 0:
             return len(self.spans) == 0
-        lengths = np.array([len(self.articles[d].body) for d in self.doc_ids], dtype=np.int64)
+        lengths = self.articles.lengths
         if self.article_of.min() < 0 or self.article_of.max() >= len(self.doc_ids):
             return False
         owner = np.repeat(np.arange(n), self.sentence_counts) if self.sentence_counts.min() > 0 else None
@@ -202,7 +269,7 @@ class Index:
 
     path: Path
     manifest: dict[str, Any]
-    articles: dict[str, Article]
+    articles: ArticleStore
     passages: PassageTable
     vectors: np.ndarray
     sentence_vectors: np.ndarray
@@ -213,6 +280,7 @@ class Index:
     quote_context_vectors: np.ndarray
     sentence_terms: np.ndarray | None = None  # keyword term ids of every sentence, concatenated
     sentence_term_rows: np.ndarray | None = None  # sentence i's ids: [rows[i], rows[i + 1])
+    sentence_types: np.ndarray | None = None  # bits of answer_types.ANSWER_TYPES each sentence holds
     dense: Any = None  # the FAISS approximate index, read at load (None: exact search)
     warning: str | None = None  # set when this is an older build served because the live one is damaged
     _df: np.ndarray | None = field(default=None, repr=False)
@@ -333,6 +401,19 @@ def load_index(index_dir: Path, *, model: str | None = None, fallback: bool = Fa
     raise damaged
 
 
+_NOT_IN_ARTICLE = "index in {path} has a quotation that is not in its article: run python -m bot.reindex"
+
+
+def _check_quotations(path: Path, article: Article, quoted: dict[str, list[Quotation]]) -> None:
+    """Each quotation of the article is its body at its offsets, inside its context sentence."""
+    body = article.body
+    for q in quoted.get(article.doc_id, ()):
+        if body[q.start : q.end] != q.text or not (
+            q.context.start <= q.start < q.end <= q.context.end <= len(body)
+        ):
+            raise IndexCorrupt(_NOT_IN_ARTICLE.format(path=path))
+
+
 def _complete_builds(index_dir: Path) -> list[Path]:
     """Finished build directories, oldest first (names sort by time)."""
     builds = index_dir / BUILDS_DIR
@@ -347,6 +428,11 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
     ``for_reuse`` also accepts an older format whose vectors a new build can take over.
     """
     manifest = _read_manifest(path, formats=REUSABLE_FORMATS if for_reuse else (FORMAT_VERSION,))
+    if not for_reuse and manifest.get("answer_types") != answer_types.SIGNATURE:
+        raise IndexFormatOutdated(
+            "the index was built with other answer-kind patterns than this version's: "
+            "run python -m bot.reindex"
+        )
     if model is not None and manifest["model"] != model:
         raise IndexMismatch(
             f"the index was built with model {manifest['model']!r} but the setting asks for "
@@ -354,9 +440,24 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         )
     _check_files(path, manifest)
     try:
-        articles = {
-            a.doc_id: a for a in (_article_from_json(r) for r in _read_jsonl(path / "articles.jsonl"))
-        }
+        quotations = [
+            Quotation(
+                doc_id=r["doc_id"],
+                paragraph=int(r["paragraph"]),
+                start=int(r["start"]),
+                end=int(r["end"]),
+                text=r["text"],
+                speaker=r["speaker"],
+                context=Span(int(r["context"][0]), int(r["context"][1])),
+            )
+            for r in _read_jsonl(path / "quotations.jsonl")
+        ]
+        quoted: dict[str, list[Quotation]] = {}
+        for q in quotations:
+            quoted.setdefault(q.doc_id, []).append(q)
+        articles = ArticleStore(path / "articles.jsonl", each=lambda a: _check_quotations(path, a, quoted))
+        if any(doc_id not in articles for doc_id in quoted):
+            raise IndexCorrupt(_NOT_IN_ARTICLE.format(path=path))
         if manifest["format"] >= 4:
             rows = np.load(path / "passages.npy", allow_pickle=False)
             spans = np.load(path / "sentence_spans.npy", allow_pickle=False)
@@ -386,24 +487,15 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
 
         keyword = bm25s.BM25.load(str(path / "keyword"), mmap=True, allow_pickle=False)
         names = frozenset(str(t) for t in json.loads((path / "names.json").read_text(encoding="utf-8")))
-        quotations = [
-            Quotation(
-                doc_id=r["doc_id"],
-                paragraph=int(r["paragraph"]),
-                start=int(r["start"]),
-                end=int(r["end"]),
-                text=r["text"],
-                speaker=r["speaker"],
-                context=Span(int(r["context"][0]), int(r["context"][1])),
-            )
-            for r in _read_jsonl(path / "quotations.jsonl")
-        ]
         quote_vectors = np.load(path / "quotes.npy", mmap_mode="r", allow_pickle=False)
         quote_context_vectors = np.load(path / "quote_contexts.npy", mmap_mode="r", allow_pickle=False)
         sentence_terms = sentence_term_rows = None
         if manifest["format"] >= 3:
             sentence_terms = np.load(path / "sentence_terms.npy", mmap_mode="r", allow_pickle=False)
             sentence_term_rows = np.load(path / "sentence_term_rows.npy", allow_pickle=False)
+        sentence_types = None
+        if manifest["format"] >= 5:
+            sentence_types = np.load(path / "sentence_types.npy", allow_pickle=False)
     except IndexError_:
         raise
     except Exception as exc:  # any parse error means the same thing to the user
@@ -425,6 +517,10 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
             and quote_vectors.shape == (len(quotations), dim)
             and quote_context_vectors.shape == (len(quotations), dim)
             and (
+                sentence_types is None
+                or (sentence_types.dtype == np.uint8 and sentence_types.shape == (int(counts["sentences"]),))
+            )
+            and (
                 sentence_term_rows is None
                 or (
                     sentence_terms is not None
@@ -440,16 +536,6 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         matches = False
     if not matches:
         raise IndexCorrupt(f"index in {path} does not match its manifest: run python -m bot.reindex")
-    for q in quotations:
-        article = articles.get(q.doc_id)
-        if (
-            article is None
-            or article.body[q.start : q.end] != q.text
-            or not q.context.start <= q.start < q.end <= q.context.end <= len(article.body)
-        ):
-            raise IndexCorrupt(
-                f"index in {path} has a quotation that is not in its article: run python -m bot.reindex"
-            )
     for array in (vectors, sentence_vectors, sentence_terms, quote_vectors, quote_context_vectors):
         _random_access(array)
     index = Index(
@@ -466,6 +552,7 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
         quote_context_vectors,
         sentence_terms,
         sentence_term_rows,
+        sentence_types,
     )
     try:
         index.dense_index()  # read now: a later rebuild may delete this build's files
@@ -701,6 +788,12 @@ def _build(
         sentence_terms = [terms(t) for t in sentence_texts]
         vocab = _save_keyword(tmp / "keyword", _passage_terms(passages, sentence_terms))
         _save_sentence_terms(tmp, sentence_terms, vocab)
+        kinds = [
+            answer_types.sentence_types(bodies[p.doc_id], s.start, s.end)
+            for p in passages
+            for s in p.sentences
+        ]
+        _save_npy(tmp / "sentence_types.npy", np.array(kinds, dtype=np.uint8), np.uint8)
         (tmp / "names.json").write_text(json.dumps(sorted(name_terms(sentence_texts))), encoding="utf-8")
         search = _save_dense(tmp, vectors, ann_min_passages)
 
@@ -727,6 +820,7 @@ def _build(
             "corpus": {a.source_file: a.content_hash for a in articles},
             "skipped": sorted(skipped),
             "search": search,
+            "answer_types": answer_types.SIGNATURE,
             "files": files,
         }
         _write_atomic(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -771,6 +865,7 @@ def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str]
         and manifest.get("skipped", []) == sorted(skipped)
         and _build_settings(manifest["search"])
         == _build_settings(_planned_search(int(manifest["counts"]["passages"]), ann_min))
+        and manifest.get("answer_types") == answer_types.SIGNATURE
     )
 
 

@@ -20,6 +20,7 @@ from bot.engine import CorpusBroken, open_engine, rebuild
 from bot.retrieval import Retriever
 from bot.store import (
     CURRENT_FILE,
+    FORMAT_VERSION,
     IndexBusy,
     IndexCorrupt,
     IndexMismatch,
@@ -45,7 +46,8 @@ def test_build_then_load(settings: Settings, fake_embedder: HashEmbedder) -> Non
     index = load_index(settings.index_dir, model=fake_embedder.name)
     assert index.vectors.shape == (10, fake_embedder.dimension)
     manifest = json.loads((live_build(settings.index_dir) / "manifest.json").read_text())
-    assert manifest["format"] == 4 and manifest["model"] == "hash-256" and manifest["normalized"] is True
+    assert manifest["format"] == FORMAT_VERSION and manifest["model"] == "hash-256"
+    assert manifest["normalized"] is True
     assert manifest["corpus"] == {
         "alice-marie-johnson-bustle.md": index.articles["alice-marie-johnson-bustle"].content_hash
     }
@@ -139,21 +141,73 @@ def test_passage_offsets_outside_their_article_are_refused(
 ) -> None:
     """A passage's text is its article's body at its offsets: offsets that cannot be are refused,
     even when whoever changed them also fixed the manifest's checksums."""
-    from bot.store import _file_hash
-
     _build(settings, fake_embedder)
     build = live_build(settings.index_dir)
     rows = np.load(build / "passages.npy")
     rows[-1, column] = value
     np.save(build / "passages.npy", rows)
-    _edit_manifest(
-        build,
-        lambda m: m["files"]["passages.npy"].update(
-            bytes=(build / "passages.npy").stat().st_size, sha256=_file_hash(build / "passages.npy")
-        ),
-    )
+    _rehash(build, "passages.npy")
     with pytest.raises(IndexCorrupt, match=r"bot\.reindex"):
         load_index(settings.index_dir)
+
+
+def test_a_quotation_that_is_not_its_article_text_is_refused(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    _build(settings, fake_embedder)
+    build = live_build(settings.index_dir)
+    lines = (build / "quotations.jsonl").read_text().splitlines()
+    record = json.loads(lines[0])
+    record["text"] = record["text"] + " (edited)"
+    (build / "quotations.jsonl").write_text("\n".join([json.dumps(record), *lines[1:]]) + "\n")
+    _rehash(build, "quotations.jsonl")
+    with pytest.raises(IndexCorrupt, match=r"quotation that is not in its article.*bot\.reindex"):
+        load_index(settings.index_dir)
+
+
+def test_articles_are_read_on_demand_and_survive_their_build_being_deleted(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    import shutil
+
+    from bot.store import ArticleStore
+
+    _build(settings, fake_embedder)
+    index = load_index(settings.index_dir)
+    store = index.articles
+    assert isinstance(store, ArticleStore) and not store._kept  # nothing parsed beyond the titles
+    (doc_id,) = list(store)
+    assert store.titles == [store[doc_id].title] and int(store.lengths[0]) == len(store[doc_id].body)
+    shutil.rmtree(index.path)  # as a later rebuild removes old builds while a bot still serves this one
+    store._kept.clear()
+    answer = Retriever(index, fake_embedder).ask("What did the judge call Johnson?")
+    assert answer.hits and all(h.is_verbatim() for h in answer.hits)
+    with pytest.raises(KeyError):
+        store["no-such-article"]
+
+
+def test_sentence_kinds_are_stored_and_other_patterns_mean_a_rebuild(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    from bot.answer_types import ANSWER_TYPES, sentence_types
+    from bot.store import IndexFormatOutdated
+
+    _build(settings, fake_embedder)
+    index = load_index(settings.index_dir)
+    expected = [
+        sentence_types(index.articles[p.doc_id].body, s.start, s.end)
+        for p in index.passages
+        for s in p.sentences
+    ]
+    assert index.sentence_types.tolist() == expected and 0 < max(expected) < 1 << len(ANSWER_TYPES)
+    # a build made when the patterns were different: the kinds it stores may be wrong
+    _edit_manifest(index.path, lambda m: m.update(answer_types="0" * 16))
+    with pytest.raises(IndexFormatOutdated, match=r"bot\.reindex"):
+        load_index(settings.index_dir)
+    fake_embedder.calls = 0
+    engine = open_engine(settings, fake_embedder)
+    assert engine.built is not None and engine.built.computed == 0 and fake_embedder.calls == 0
+    assert engine.index.sentence_types.tolist() == expected
 
 
 def test_passages_are_made_from_the_article_text(settings: Settings, fake_embedder: HashEmbedder) -> None:
@@ -176,6 +230,18 @@ def test_flipped_bytes_are_caught_by_the_checksum(settings: Settings, fake_embed
     vectors.write_bytes(bytes(data))
     with pytest.raises(IndexCorrupt, match=r"checksum.*bot\.reindex"):
         load_index(settings.index_dir)
+
+
+def _rehash(build: Path, name: str) -> None:
+    """Make the manifest agree with a file changed on purpose, as whoever changed it could."""
+    from bot.store import _file_hash
+
+    _edit_manifest(
+        build,
+        lambda m: m["files"][name].update(
+            bytes=(build / name).stat().st_size, sha256=_file_hash(build / name)
+        ),
+    )
 
 
 def _edit_manifest(build: Path, edit) -> None:
@@ -387,11 +453,11 @@ def test_reindex_killed_at_any_moment_leaves_a_working_index(
     assert outcomes == {True, False}, "kills should land both before and after the swap"
 
 
-@pytest.mark.parametrize("older", [2, 3])
+@pytest.mark.parametrize("older", [2, 3, 4])
 def test_an_older_format_is_rebuilt_reusing_its_vectors(
     settings: Settings, fake_embedder: HashEmbedder, older: int
 ) -> None:
-    from bot.store import FORMAT_VERSION, _file_hash
+    from bot.store import _file_hash
 
     _build(settings, fake_embedder)
     build = live_build(settings.index_dir)
@@ -414,16 +480,18 @@ def test_an_older_format_is_rebuilt_reusing_its_vectors(
 
     def to_older(m: dict) -> None:
         m["format"] = older
-        gone = ["passages.npy", "sentence_spans.npy"]
+        gone = ["sentence_types.npy"]  # new in format 5
+        if older <= 3:
+            gone += ["passages.npy", "sentence_spans.npy"]
+            m["files"]["passages.jsonl"] = {
+                "bytes": (build / "passages.jsonl").stat().st_size,
+                "sha256": _file_hash(build / "passages.jsonl"),
+            }
         if older == 2:
             gone += ["sentence_terms.npy", "sentence_term_rows.npy"]
         for name in gone:
             m["files"].pop(name)
             (build / name).unlink()
-        m["files"]["passages.jsonl"] = {
-            "bytes": (build / "passages.jsonl").stat().st_size,
-            "sha256": _file_hash(build / "passages.jsonl"),
-        }
 
     _edit_manifest(build, to_older)
     with pytest.raises(IndexMismatch, match=f"format {older}"):
