@@ -121,7 +121,7 @@ class Retriever:
         self._sentence_spans = index.passages.spans
         if index.sentence_terms is None or index.sentence_term_rows is None or index.sentence_types is None:
             raise ValueError("this index has no sentence terms or kinds (an older format): reindex it")
-        self._sentence_types = np.asarray(index.sentence_types, dtype=np.int64)
+        self._sentence_types = np.asarray(index.sentence_types)  # uint8 bits
         self._sentence_terms = _plain(index.sentence_terms)
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
