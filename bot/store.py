@@ -139,8 +139,9 @@ class ArticleStore(Mapping[str, Article]):
         while pos < size:
             end = self._map.find(b"\n", pos)
             end = size if end < 0 else end
-            if self._map[pos:end].strip():
-                article = _article_from_json(json.loads(self._map[pos:end]))
+            line = self._map[pos:end]  # one copy of the line, parsed once
+            if line.strip():
+                article = _article_from_json(json.loads(line))
                 if article.doc_id in self._places:
                     raise ValueError(f"article {article.doc_id!r} appears twice")
                 self._places[article.doc_id] = (pos, end)
@@ -295,21 +296,21 @@ class Index:
 
     def nearest(self, query: np.ndarray, count: int) -> np.ndarray:
         """Rows of (up to) the ``count`` passages nearest to ``query``, in no order."""
+        vectors = self.vectors.view(np.ndarray)  # a plain view: slicing a memmap costs more
+        query = np.asarray(query, dtype=np.float32)
         dense = self.dense_index()
         if dense is None:  # exact: one product over the memory-mapped vectors (no FAISS needed)
-            vectors = self.vectors.view(np.ndarray)  # a plain view: slicing a memmap costs more
-            scores = vectors @ np.asarray(query, dtype=vectors.dtype)
+            scores = vectors @ query
             if count >= len(scores):
                 return np.arange(len(scores))
             return np.argpartition(-scores, count)[:count]
         # the graph's best (by 8-bit codes) rescored with the float32 vectors: on the 100k bench
         # corpus recall@10 against exact search 0.948 -> 0.961, no measurable time
-        _, found = dense.search(np.asarray(query, dtype=np.float32).reshape(1, -1), ANN_REFINE * count)
+        _, found = dense.search(query.reshape(1, -1), ANN_REFINE * count)
         ids = np.sort(found[0][found[0] >= 0])
         if len(ids) <= count:
             return ids
-        exact = self.vectors.view(np.ndarray)[ids] @ np.asarray(query, dtype=np.float32)
-        return ids[np.argpartition(-exact, count)[:count]]
+        return ids[np.argpartition(-(vectors[ids] @ query), count)[:count]]
 
     def dense_index(self) -> Any:
         """The FAISS approximate index over passage vectors, or None when search is exact.
