@@ -21,11 +21,15 @@ from bot.retrieval import Retriever
 from bot.store import (
     CURRENT_FILE,
     FORMAT_VERSION,
+    HNSW_EFFORT,
+    HNSW_LARGE,
+    HNSW_LARGE_EFFORT,
     IndexBusy,
     IndexCorrupt,
     IndexMismatch,
     IndexMissing,
     IndexWriteError,
+    _planned_search,
     build_index,
     build_lock,
     live_build,
@@ -377,19 +381,17 @@ def test_old_builds_are_cleaned_but_the_previous_one_kept(
 
 
 def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
-    corpus = tmp_path / "big"
-    corpus.mkdir()
-    rng = random.Random(7)
-    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()
-    for n in range(30):
-        paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
-        write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
-    articles = load_corpus(corpus).articles
+    articles = _big_corpus(tmp_path / "big")
     report = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
     assert report.search == "hnsw"
     index = load_index(tmp_path / "index")
     assert index.manifest["search"]["kind"] == "hnsw" and index.manifest["search"]["storage"] == "sq8"
     assert type(index.dense_index()).__name__ == "IndexHNSWSQ"
+    # the effort follows the corpus's size: a larger graph is built denser and searched wider
+    assert index.manifest["search"]["ef_construction"] == HNSW_EFFORT[0]
+    assert index.dense_index().hnsw.efSearch == HNSW_EFFORT[1]
+    large = _planned_search(HNSW_LARGE, 100)
+    assert (large["ef_construction"], large["ef_search"]) == HNSW_LARGE_EFFORT > HNSW_EFFORT
     assert index.sentence_vectors.dtype == np.float16 and index.vectors.dtype == np.float32
     answer = Retriever(index, fake_embedder).ask("item7x3 judge", k=3)
     assert answer.hits and answer.hits[0].passage.text.endswith("item7x3.")
@@ -403,6 +405,64 @@ def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: Hash
     _edit_manifest(index.path, lambda m: m["search"].pop("storage"))
     rebuilt = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
     assert not rebuilt.unchanged and rebuilt.computed == 0
+
+
+def _big_corpus(corpus: Path, articles: int = 30) -> list:
+    corpus.mkdir()
+    rng = random.Random(7)
+    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()
+    for n in range(articles):
+        paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
+        write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
+    return load_corpus(corpus).articles
+
+
+def test_the_graph_is_memory_mapped_and_must_hold_every_passage(
+    tmp_path: Path, fake_embedder: HashEmbedder
+) -> None:
+    import faiss
+
+    articles = _big_corpus(tmp_path / "big", 6)
+    build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
+    index = load_index(tmp_path / "index")
+    graph = str(index.path / "ann.faiss")
+    maps = Path("/proc/self/maps")
+    if maps.exists():  # Linux: the graph's file is mapped, not copied (shared between processes)
+        assert graph in maps.read_text()
+    # the pages of the load-time scan were let go: articles still read back whole
+    assert all(index.articles[a.doc_id].body == a.body for a in articles)
+    # a graph of fewer vectors than passages (manifest made to agree) is refused
+    small = faiss.IndexHNSWSQ(index.vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, 8)
+    small.train(np.asarray(index.vectors[:50]))
+    small.add(np.asarray(index.vectors[:50]))
+    del index
+    faiss.write_index(small, graph)
+    _rehash(Path(graph).parent, "ann.faiss")
+    with pytest.raises(IndexCorrupt, match=r"vector index .* damaged .*50 vectors"):
+        load_index(tmp_path / "index")
+
+
+def test_a_build_embeds_a_chunk_at_a_time_with_the_same_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.store
+
+    class Batches(HashEmbedder):
+        def embed(self, texts):
+            self.largest = max(getattr(self, "largest", 0), len(texts))
+            return super().embed(texts)
+
+    articles = _big_corpus(tmp_path / "big", 2)
+    whole, chunked = Batches(), Batches()
+    one = build_index(articles, whole, tmp_path / "one")
+    monkeypatch.setattr(bot.store, "EMBED_CHUNK", 7)
+    messages: list[str] = []
+    build_index(articles, chunked, tmp_path / "many", progress=messages.append)
+    assert whole.largest == one.computed > 7 and chunked.largest == 7 and chunked.calls == one.computed
+    assert any(m.startswith("embedding texts 8-14 of ") for m in messages)
+    a, b = load_index(tmp_path / "one"), load_index(tmp_path / "many")
+    for name in ("vectors", "sentence_vectors", "quote_vectors", "quote_context_vectors"):
+        assert np.array_equal(np.asarray(getattr(a, name)), np.asarray(getattr(b, name))), name
 
 
 _KILL_SCRIPT = """
