@@ -579,10 +579,23 @@ def _read_faiss(path: Path) -> Any:
     flag = getattr(faiss, "IO_FLAG_MMAP_IFC", None)
     if flag is not None:
         try:
-            return faiss.read_index(str(path), flag)
+            index = faiss.read_index(str(path), flag)
         except RuntimeError:  # a FAISS without mmap support here, or an older index type
             pass
+        else:
+            _read_ahead(path)
+            return index
     return faiss.read_index(str(path))
+
+
+def _read_ahead(path: Path) -> None:
+    """Ask the kernel to read a whole file into the page cache in the background: every
+    question walks the graph, and the first ones after a cold start would otherwise wait on the
+    disk page by page (1M: p95 117 ms). The pages join the process only when a search touches
+    them."""
+    if hasattr(os, "posix_fadvise"):
+        with contextlib.suppress(OSError), path.open("rb") as fh:
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
 
 
 def _check_files(path: Path, manifest: dict[str, Any]) -> None:

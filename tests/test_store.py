@@ -418,17 +418,21 @@ def _big_corpus(corpus: Path, articles: int = 30) -> list:
 
 
 def test_the_graph_is_memory_mapped_and_must_hold_every_passage(
-    tmp_path: Path, fake_embedder: HashEmbedder
+    tmp_path: Path, fake_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import faiss
 
     articles = _big_corpus(tmp_path / "big", 6)
     build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
+    advised: list[int] = []
+    if hasattr(os, "posix_fadvise"):
+        monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: advised.append(advice))
     index = load_index(tmp_path / "index")
     graph = str(index.path / "ann.faiss")
     maps = Path("/proc/self/maps")
     if maps.exists():  # Linux: the graph's file is mapped, not copied (shared between processes)
         assert graph in maps.read_text()
+        assert advised == [os.POSIX_FADV_WILLNEED]  # and read ahead into the page cache
     # the pages of the load-time scan were let go: articles still read back whole
     assert all(index.articles[a.doc_id].body == a.body for a in articles)
     # a graph of fewer vectors than passages (manifest made to agree) is refused
