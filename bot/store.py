@@ -64,7 +64,7 @@ HNSW_M = 32  # graph links per vector
 # Effort by graph size, (efConstruction, efSearch): candidates weighed per link made, and per
 # question (efSearch is set at load: changing it needs no rebuild). Measured on the bench's
 # synthetic corpora, recall@10 against exact search: 100k with (80, 384) 0.96; 1M with (80, 384)
-# 0.66 (real benchmark questions 0.90), with (200, 512) 0.90 (0.97) at 2.4 ms a question.
+# 0.66 (real benchmark questions 0.90), with (200, 512) 0.89 (0.97) at 2.4 ms a question.
 HNSW_EFFORT = (80, 384)
 HNSW_LARGE = 200_000  # from this many passages on, the larger effort below
 HNSW_LARGE_EFFORT = (200, 512)
