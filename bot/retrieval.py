@@ -126,7 +126,6 @@ class Retriever:
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
-        self._doc_ids = index.passages.doc_ids
         self._article_of = index.passages.article_of
         self._title_cache: dict[int, frozenset[int]] = {}
 

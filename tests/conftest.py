@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -67,3 +68,17 @@ def write_article(directory: Path, name: str, body: str, title: str = "A test ar
     path = directory / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def write_big_corpus(corpus: Path, articles: int = 30) -> list:
+    """Articles of 20 paragraphs of random case words, each paragraph ending in its own marker
+    (``item{article}x{paragraph}.``): enough passages for an approximate index. Returns them loaded."""
+    from bot.corpus import load_corpus
+
+    corpus.mkdir()
+    rng = random.Random(7)
+    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()
+    for n in range(articles):
+        paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
+        write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
+    return load_corpus(corpus).articles

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
@@ -11,19 +10,13 @@ from bot.bench import NoisyEmbedder, _ann_recall
 from bot.corpus import load_corpus
 from bot.embedding import HashEmbedder
 from bot.store import build_index, load_index
-from tests.conftest import write_article
+from tests.conftest import write_article, write_big_corpus
 
 
 def test_recall_is_measured_per_kind_of_query_against_exact_search(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    rng = random.Random(3)
-    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()
-    for n in range(12):
-        paras = [" ".join(rng.choice(words) for _ in range(10)) + f" item{n}x{k}." for k in range(20)]
-        write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
     embedder = HashEmbedder()
-    build_index(load_corpus(corpus).articles, embedder, tmp_path / "index", ann_min_passages=100)
+    articles = write_big_corpus(tmp_path / "corpus", 12)
+    build_index(articles, embedder, tmp_path / "index", ann_min_passages=100)
     index = load_index(tmp_path / "index")
     vectors = np.asarray(index.vectors, dtype=np.float32)
     queries = {

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from bot.corpus import load_corpus
 from bot.embedding import HashEmbedder
 from bot.engine import CorpusBroken, open_engine, rebuild
 from bot.retrieval import Retriever
@@ -35,7 +34,7 @@ from bot.store import (
     live_build,
     load_index,
 )
-from tests.conftest import ROOT, write_article
+from tests.conftest import ROOT, write_article, write_big_corpus
 
 
 def _build(settings: Settings, embedder: HashEmbedder, **kw):
@@ -381,7 +380,7 @@ def test_old_builds_are_cleaned_but_the_previous_one_kept(
 
 
 def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
-    articles = _big_corpus(tmp_path / "big")
+    articles = write_big_corpus(tmp_path / "big")
     report = build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
     assert report.search == "hnsw"
     index = load_index(tmp_path / "index")
@@ -407,22 +406,12 @@ def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: Hash
     assert not rebuilt.unchanged and rebuilt.computed == 0
 
 
-def _big_corpus(corpus: Path, articles: int = 30) -> list:
-    corpus.mkdir()
-    rng = random.Random(7)
-    words = "judge prison clemency tweet commutation sentence cocaine parole reform video".split()
-    for n in range(articles):
-        paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
-        write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
-    return load_corpus(corpus).articles
-
-
 def test_the_graph_is_memory_mapped_and_must_hold_every_passage(
     tmp_path: Path, fake_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import faiss
 
-    articles = _big_corpus(tmp_path / "big", 6)
+    articles = write_big_corpus(tmp_path / "big", 6)
     build_index(articles, fake_embedder, tmp_path / "index", ann_min_passages=100)
     advised: list[int] = []
     if hasattr(os, "posix_fadvise"):
@@ -456,7 +445,7 @@ def test_a_build_embeds_a_chunk_at_a_time_with_the_same_vectors(
             self.largest = max(getattr(self, "largest", 0), len(texts))
             return super().embed(texts)
 
-    articles = _big_corpus(tmp_path / "big", 2)
+    articles = write_big_corpus(tmp_path / "big", 2)
     whole, chunked = Batches(), Batches()
     one = build_index(articles, whole, tmp_path / "one")
     monkeypatch.setattr(bot.store, "EMBED_CHUNK", 7)
