@@ -8,9 +8,7 @@ python -m bot --sync     also sync the commands globally at start (on purpose: i
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
-import logging
 import sys
 from pathlib import Path
 
@@ -41,32 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
 
-    import discord
+    from bot.discord_app.client import serve
 
-    from bot.discord_app.client import make_bot, point_at
-    from bot.embedding import ModelError
-    from bot.engine import CorpusBroken
-    from bot.store import IndexError_
-
-    discord.utils.setup_logging(level=logging.INFO)
-    point_at(settings.discord_api_base, settings.discord_gateway_url)
-    bot = make_bot(settings, sync_global=args.sync)
-
-    async def run() -> None:
-        async with bot:
-            await bot.start(settings.discord_token)
-
-    try:
-        asyncio.run(run())
-    except discord.LoginFailure:
-        print("error: Discord refused DISCORD_TOKEN (401): check the token or reset it.", file=sys.stderr)
-        return 2
-    except (CorpusBroken, IndexError_, ModelError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    return 0
+    return serve(settings, sync_global=args.sync)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ import sys
 
 from bot.cli import add_location_args, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
+from bot.questions import make_question
 from bot.replies import answer_to_json, answer_to_text
-from bot.retrieval import clean_question
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,16 +30,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    given = None
     if args.question is not None:
-        _, notice = clean_question(args.question)
-        if notice:
-            note(notice)
+        given, notice = make_question(args.question)
+        if given is None:
+            note(str(notice))
             return 2
     settings = settings_from_args(args)
     k = args.k or settings.top_k
     engine = open_engine(settings, progress=note)
     warn_about(engine)
-    questions = [args.question] if args.question is not None else _stdin_questions()
+    questions = [given] if given is not None else _stdin_questions()
     first = True
     for question in questions:
         answer = engine.retriever.ask(question, k=k)

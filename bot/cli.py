@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.config import Settings, SettingsError
 from bot.embedding import ModelError
 from bot.engine import CorpusBroken, Engine
-from bot.store import IndexError_
+from bot.index import IndexProblem
 
 
 def add_location_args(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +63,7 @@ def run(main: Callable[[], int]) -> int:
     except CorpusBroken as exc:
         note(f"error: {exc}")
         return 1
-    except (IndexError_, ModelError, SettingsError) as exc:
+    except (IndexProblem, ModelError, SettingsError) as exc:
         note(f"error: {exc}")
         return 1
     except KeyboardInterrupt:

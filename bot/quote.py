@@ -15,8 +15,8 @@ import sys
 
 from bot.cli import add_location_args, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
+from bot.questions import EXAMPLE_QUERY, make_question
 from bot.replies import quotes_to_json, quotes_to_text
-from bot.retrieval import clean_question
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _quote(args: argparse.Namespace) -> int:
+    given = None
     if args.query is not None and not (args.speakers or args.all):
-        _, notice = clean_question(args.query, noun="search")
-        if notice:
-            note(notice)
+        given, notice = make_question(args.query, example=EXAMPLE_QUERY, noun="search")
+        if given is None:
+            note(str(notice))
             return 2
     engine = open_engine(settings_from_args(args), progress=note)
     warn_about(engine)
@@ -65,11 +66,7 @@ def _quote(args: argparse.Namespace) -> int:
     if args.all:
         results = [engine.quotes.by_speaker(args.speaker)]
     else:
-        queries = (
-            [args.query]
-            if args.query is not None
-            else [q for q in sys.stdin.read().splitlines() if q.strip()]
-        )
+        queries = [given] if given is not None else [q for q in sys.stdin.read().splitlines() if q.strip()]
         results = (engine.quotes.search(q, speaker=args.speaker, k=args.k) for q in queries)
     for n, result in enumerate(results):
         if args.json:

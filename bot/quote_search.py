@@ -1,11 +1,12 @@
 """Search the indexed quotations by meaning and words, filter and list them by speaker.
 
-A quotation scores ``W_QUOTE * cos(query, quotation) + W_CONTEXT * cos(query, its sentence)
-+ W_COVERAGE * coverage`` (the IDF-free share of the query's keyword terms found in the
-quotation, its sentence or its speaker's name), less ``PHRASE_PENALTY`` for quoted phrases
-of one or two words, which rank below real statements, plus ``SPEAKER_BONUS`` when the query
-names the speaker ("judge", "Kardashian"). Quotations whose confidence (the
-better of the two cosines plus ``W_COVERAGE`` * coverage) is below ``QUOTE_FLOOR`` are not shown.
+A quotation scores ``quote * cos(query, quotation) + context * cos(query, its sentence)
++ coverage * share`` (the IDF-free share of the query's keyword terms found in the
+quotation, its sentence or its speaker's name), less ``phrase_penalty`` for quoted phrases
+of one or two words, which rank below real statements, plus ``speaker_bonus`` when the query
+names the speaker ("judge", "Kardashian"); the weights are a ``QuoteWeights``. Quotations
+whose confidence (the better of the two cosines plus ``coverage * share``) is below ``floor``
+are not shown.
 """
 
 from __future__ import annotations
@@ -18,17 +19,10 @@ import numpy as np
 
 from bot.analysis import terms
 from bot.embedding import Embedder
+from bot.index import Index
 from bot.models import QuoteHit
-from bot.retrieval import clean_question
-from bot.store import Index
-
-W_QUOTE = 0.45
-W_CONTEXT = 0.35
-W_COVERAGE = 0.20
-PHRASE_PENALTY = 0.10
-SPEAKER_BONUS = 0.10
-QUOTE_FLOOR = 0.30
-EXAMPLE_QUERY = "how the judge described Johnson"
+from bot.questions import EXAMPLE_QUERY, Question, make_question
+from bot.ranking.weights import QUOTE_WEIGHTS, QuoteWeights
 
 
 @dataclass(frozen=True)
@@ -48,9 +42,10 @@ def speaker_matches(speaker: str | None, wanted: str) -> bool:
 
 
 class QuoteSearcher:
-    def __init__(self, index: Index, embedder: Embedder) -> None:
+    def __init__(self, index: Index, embedder: Embedder, *, weights: QuoteWeights = QUOTE_WEIGHTS) -> None:
         self.index = index
         self.embedder = embedder
+        self.weights = weights
 
     def speakers(self) -> list[tuple[str, int]]:
         """Every named speaker with their number of quotations, most quoted first."""
@@ -80,17 +75,22 @@ class QuoteSearcher:
         )
         return QuoteResult(query="", speaker=speaker, hits=hits)
 
-    def search(self, query: str, *, speaker: str | None = None, k: int = 5) -> QuoteResult:
-        text, notice = clean_question(query, example=EXAMPLE_QUERY, noun="search")
-        if notice is not None:
-            return QuoteResult(query=query, speaker=speaker, hits=(), message=notice)
+    def search(self, query: Question | str, *, speaker: str | None = None, k: int = 5) -> QuoteResult:
+        """The quotations best matching ``query`` (a ``str`` is cleaned here), best first."""
+        if isinstance(query, str):
+            cleaned, notice = make_question(query, example=EXAMPLE_QUERY, noun="search")
+            if cleaned is None:
+                return QuoteResult(query=query, speaker=speaker, hits=(), message=notice)
+            query = cleaned
+        text = query.text
         rows = [
             i
             for i, q in enumerate(self.index.quotations)
             if speaker is None or speaker_matches(q.speaker, speaker)
         ]
         if not rows:
-            return QuoteResult(query=query, speaker=speaker, hits=())
+            return QuoteResult(query=query.raw, speaker=speaker, hits=())
+        w = self.weights
         vector = self.embedder.embed([text])[0]
         quote_cos = np.asarray(self.index.quote_vectors[rows], dtype=np.float32) @ vector
         context_cos = np.asarray(self.index.quote_context_vectors[rows], dtype=np.float32) @ vector
@@ -100,18 +100,18 @@ class QuoteSearcher:
             q = self.index.quotations[row]
             present, speaker_terms = self._terms[row]
             coverage = len(wanted & present) / len(wanted) if wanted else 0.0
-            confidence = max(float(qc), float(cc)) + W_COVERAGE * coverage
-            if confidence < QUOTE_FLOOR:
+            confidence = max(float(qc), float(cc)) + w.coverage * coverage
+            if confidence < w.floor:
                 continue
-            score = W_QUOTE * float(qc) + W_CONTEXT * float(cc) + W_COVERAGE * coverage
+            score = w.quote * float(qc) + w.context * float(cc) + w.coverage * coverage
             if q.is_phrase:
-                score -= PHRASE_PENALTY
+                score -= w.phrase_penalty
             if wanted & speaker_terms:
-                score += SPEAKER_BONUS
+                score += w.speaker_bonus
             scored.append((score, row))
         scored.sort(key=lambda s: (-s[0], s[1]))
         hits = tuple(self._hit(row, score) for score, row in scored[: max(k, 1)])
-        return QuoteResult(query=query, speaker=speaker, hits=hits)
+        return QuoteResult(query=query.raw, speaker=speaker, hits=hits)
 
     def _hit(self, row: int, score: float) -> QuoteHit:
         q = self.index.quotations[row]

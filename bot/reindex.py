@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _reindex(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    embedder = load_embedder(settings.model)
+    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     if isinstance(embedder, SentenceTransformerEmbedder) and not args.quiet:
         embedder.show_progress = True  # a progress bar on long builds
     report, skipped = rebuild(

@@ -15,9 +15,18 @@ from bot.config import Settings
 from bot.embedding import HashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-SEED_ARTICLE = CORPUS / "alice-marie-johnson-bustle.md"
-SHARED_EVAL = ROOT.parent / "shared" / "eval" / "case_questions.jsonl"
+DATA = ROOT / "tests" / "data"
+# A frozen copy of the bundled corpus: maintainers add articles to corpus/, and no test may
+# depend on what they add.
+TEST_CORPUS = DATA / "corpus"
+SEED_ARTICLE = TEST_CORPUS / "alice-marie-johnson-bustle.md"
+# ../shared beside the checkout (CASEBOT_SHARED_DIR elsewhere): development questions, benchmarks
+SHARED = Path(os.environ.get("CASEBOT_SHARED_DIR") or ROOT.parent / "shared")
+SHARED_EVAL = SHARED / "eval" / "case_questions.jsonl"
+NO_SHARED = f"needs {SHARED_EVAL} (../shared beside the checkout, or CASEBOT_SHARED_DIR): not found"
+# The model setting of the deterministic test embedder (bot.embedding.hashed): end-to-end tests
+# run the real commands and the real bot with it, and a few smoke tests with the real model.
+TEST_MODEL = "hash-256"
 
 # Property-based tests: the same examples on every run (derandomize), within a budget that
 # keeps CI short. HYPOTHESIS_PROFILE=deep searches ten times longer (still reproducible).
@@ -32,8 +41,14 @@ hypothesis_settings.register_profile("deep", max_examples=1500, **_COMMON)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the whole run: the real model's question encoder is exported once."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_cache: Path) -> None:
     for name in (
         "CASEBOT_CORPUS_DIR",
         "CASEBOT_INDEX_DIR",
@@ -43,13 +58,15 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CASEBOT_INDEX_DIR", str(tmp_path / "index-from-env"))
+    monkeypatch.setenv("CASEBOT_CORPUS_DIR", str(tmp_path / "corpus-from-env"))
+    monkeypatch.setenv("CASEBOT_CACHE_DIR", str(shared_cache))
 
 
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
-    """A copy of the bundled corpus that a test may change."""
+    """A copy of the frozen test corpus that a test may change."""
     target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
+    shutil.copytree(TEST_CORPUS, target)
     return target
 
 

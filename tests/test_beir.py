@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.beir import best_per_document, mrr_at, ndcg_at, read_beir, recall_at, write_trec_run
 from bot.config import Settings
 from bot.embedding import HashEmbedder
-from bot.eval import bench_index, run_benchmark
+from bot.measure.beir import best_per_document, mrr_at, ndcg_at, read_beir, recall_at, write_trec_run
+from bot.measure.benchmarks import bench_index, run_benchmark
 
 
 def test_metrics_match_hand_computed_values() -> None:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.bench import NoisyEmbedder, _ann_recall
 from bot.corpus import load_corpus
 from bot.embedding import HashEmbedder
-from bot.store import build_index, load_index
+from bot.index import build_index, load_index
+from bot.measure.synthetic import NoisyEmbedder
+from bot.measure.timing import ann_recall as _ann_recall
 from tests.conftest import write_article, write_big_corpus
 
 

@@ -141,7 +141,7 @@ def test_quote_command(env: dict[str, str]) -> None:
 def test_damaged_index_concurrent_reindex_and_read_only_directory(
     env: dict[str, str], corpus_dir: Path
 ) -> None:
-    from bot.store import build_lock, live_build
+    from bot.index import build_lock, live_build
 
     index_dir = Path(env["CASEBOT_INDEX_DIR"])
     assert _run(["bot.reindex", "--quiet"], env).returncode == 0

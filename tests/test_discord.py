@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bot.replies import NOT_ANSWERED
-from tests.conftest import CORPUS, ROOT, write_article
+from tests.conftest import ROOT, TEST_CORPUS, write_article
 from tests.fake_discord import GUILD_ID, MANAGE_GUILD, FakeDiscord, Interaction, buttons
 
 pytestmark = pytest.mark.model
@@ -115,7 +115,7 @@ class Harness:
 def running_bot(tmp: Path, *args: str, **env: str) -> Iterator[Harness]:
     """The fake Discord and the bot, serving a copy of the bundled corpus in ``tmp``."""
     if not (tmp / "corpus").exists():
-        shutil.copytree(CORPUS, tmp / "corpus")
+        shutil.copytree(TEST_CORPUS, tmp / "corpus")
     h = Harness(tmp)
     try:
         h.start_bot(*args, **env)
@@ -127,7 +127,7 @@ def running_bot(tmp: Path, *args: str, **env: str) -> Iterator[Harness]:
 @pytest.fixture(scope="module")
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     tmp = tmp_path_factory.mktemp("discord")
-    shutil.copytree(CORPUS, tmp / "corpus")
+    shutil.copytree(TEST_CORPUS, tmp / "corpus")
     write_article(
         tmp / "corpus",
         "zebra-test.md",
@@ -370,7 +370,7 @@ def test_missing_and_bad_token(tmp_path: Path) -> None:
 
 
 def test_sharded_bot_answers(tmp_path: Path) -> None:
-    shutil.copytree(CORPUS, tmp_path / "corpus")
+    shutil.copytree(TEST_CORPUS, tmp_path / "corpus")
     h = Harness(tmp_path)
     try:
         h.start_bot("--sync", DISCORD_SHARD_COUNT="2", DISCORD_GUILD_ID="")

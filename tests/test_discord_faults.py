@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.discord_app.cog import NOT_DELIVERED
+from bot.discord_app.delivery import NOT_DELIVERED
 from tests.fake_discord import Interaction
 from tests.test_discord import TOKEN, Harness, running_bot
 

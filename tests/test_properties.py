@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from bot.analysis import terms
 from bot.chunking import MAX_PASSAGE_CHARS, make_passages
 from bot.corpus import CorpusError, parse_article
-from bot.discord_app.cog import MoreButton, render
+from bot.discord_app.views import MoreButton, render
+from bot.index.derive import passage_terms as _passage_terms
 from bot.models import Answer, Article, Hit, QuoteHit
 from bot.quote_search import QuoteResult
 from bot.quotes import extract_quotations
 from bot.replies import ask_reply, quote_reply
-from bot.store import _passage_terms
 from tests.fake_discord import check_message
 from tests.test_reply_limits import _payload
 

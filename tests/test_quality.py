@@ -9,8 +9,8 @@ import pytest
 
 from bot.config import Settings
 from bot.engine import Engine, open_engine
-from bot.eval import score_case_file
-from tests.conftest import CORPUS, ROOT, SHARED_EVAL
+from bot.measure.case import score_case_file
+from tests.conftest import NO_SHARED, ROOT, SHARED_EVAL, TEST_CORPUS
 
 pytestmark = pytest.mark.model
 
@@ -19,7 +19,7 @@ OWN_QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    settings = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("real-index"))
+    settings = Settings(corpus_dir=TEST_CORPUS, index_dir=tmp_path_factory.mktemp("real-index"))
     return open_engine(settings)
 
 
@@ -27,7 +27,7 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@pytest.mark.skipif(not SHARED_EVAL.exists(), reason="../shared/eval is not beside this checkout")
+@pytest.mark.skipif(not SHARED_EVAL.exists(), reason=NO_SHARED)
 def test_case_questions_meet_the_bar(engine: Engine) -> None:
     report = score_case_file(engine, _rows(SHARED_EVAL))
     m = report.metrics()

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.config import Settings
-from bot.discord_app.cog import MoreButton, render
+from bot.discord_app.views import MoreButton, render
 from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
 from bot.models import Answer, Hit, QuoteHit, Span

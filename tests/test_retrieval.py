@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
+from bot.questions import MAX_QUESTION_CHARS, clean_question
 from bot.replies import NOT_ANSWERED, answer_to_json, answer_to_text, marked_passage
-from bot.retrieval import MAX_QUESTION_CHARS, clean_question
 
 QUESTIONS = [
     "Who commuted Alice Marie Johnson's sentence?",
@@ -85,7 +87,9 @@ def test_k_limits_hits_and_related_are_at_most_two(engine: Engine) -> None:
     answer = engine.retriever.ask("judge cocaine quintessential entrepreneur", k=5)
     assert answer.answered and len(answer.hits) == 5
     assert len(engine.retriever.ask("judge", k=1).hits) <= 1
-    engine.retriever.threshold = 99.0  # nothing can be answered now
+    engine.retriever.weights = dataclasses.replace(
+        engine.retriever.weights, threshold=99.0
+    )  # nothing can be answered now
     declined = engine.retriever.ask("judge cocaine quintessential entrepreneur", k=5)
     assert not declined.answered and len(declined.hits) <= 2
 
@@ -141,9 +145,9 @@ def test_an_article_title_counts_for_ranking_but_not_for_the_answered_decision(
 
     import numpy as np
 
+    from bot.index import build_index, load_index
     from bot.models import Article
-    from bot.retrieval import Retriever
-    from bot.store import build_index, load_index
+    from bot.ranking.retriever import Retriever
 
     body = "The stripes are black and white.\n\nZebras confuse biting flies."
     articles = [

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.checksums import file_hash as _file_hash
 from bot.config import Settings, SettingsError
 from bot.embedding import HashEmbedder
 from bot.engine import open_engine, rebuild
-from bot.store import IndexCorrupt, _file_hash, live_build, load_index
+from bot.index import IndexCorrupt, live_build, load_index
 from tests.conftest import ROOT
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.very-secret-token-value-0123456789"

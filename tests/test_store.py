@@ -16,24 +16,22 @@ import pytest
 from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import CorpusBroken, open_engine, rebuild
-from bot.retrieval import Retriever
-from bot.store import (
-    CURRENT_FILE,
-    FORMAT_VERSION,
-    HNSW_EFFORT,
-    HNSW_LARGE,
-    HNSW_LARGE_EFFORT,
+from bot.index import (
     IndexBusy,
     IndexCorrupt,
     IndexMismatch,
     IndexMissing,
     IndexWriteError,
-    _planned_search,
     build_index,
     build_lock,
     live_build,
     load_index,
 )
+from bot.index.dense import HNSW_EFFORT, HNSW_LARGE, HNSW_LARGE_EFFORT
+from bot.index.dense import planned_search as _planned_search
+from bot.index.load import CURRENT_FILE
+from bot.index.manifest import FORMAT_VERSION
+from bot.ranking.retriever import Retriever
 from tests.conftest import ROOT, write_article, write_big_corpus
 
 
@@ -173,7 +171,7 @@ def test_articles_are_read_on_demand_and_survive_their_build_being_deleted(
 ) -> None:
     import shutil
 
-    from bot.store import ArticleStore
+    from bot.index.tables import ArticleStore
 
     _build(settings, fake_embedder)
     index = load_index(settings.index_dir)
@@ -193,7 +191,7 @@ def test_sentence_kinds_are_stored_and_other_patterns_mean_a_rebuild(
     settings: Settings, fake_embedder: HashEmbedder
 ) -> None:
     from bot.answer_types import ANSWER_TYPES, sentence_types
-    from bot.store import IndexFormatOutdated
+    from bot.index import IndexFormatOutdated
 
     _build(settings, fake_embedder)
     index = load_index(settings.index_dir)
@@ -237,7 +235,7 @@ def test_flipped_bytes_are_caught_by_the_checksum(settings: Settings, fake_embed
 
 def _rehash(build: Path, name: str) -> None:
     """Make the manifest agree with a file changed on purpose, as whoever changed it could."""
-    from bot.store import _file_hash
+    from bot.checksums import file_hash as _file_hash
 
     _edit_manifest(
         build,
@@ -306,10 +304,10 @@ def test_a_damaged_live_build_gives_way_to_the_previous_one(
 @pytest.mark.parametrize(
     ("target", "code", "advice"),
     [
-        ("_save_npy", errno.ENOSPC, "free some disk space"),
-        ("_write_jsonl", errno.EROFS, "writable"),
-        ("_write_atomic", errno.EACCES, "writable"),
-        ("_save_keyword", errno.ENOSPC, "free some disk space"),
+        ("save_npy", errno.ENOSPC, "free some disk space"),
+        ("write_jsonl", errno.EROFS, "writable"),
+        ("write_atomic", errno.EACCES, "writable"),
+        ("write_keyword", errno.ENOSPC, "free some disk space"),
     ],
 )
 def test_a_failed_write_keeps_the_live_index(
@@ -327,9 +325,9 @@ def test_a_failed_write_keeps_the_live_index(
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    import bot.store
+    import bot.index.build
 
-    monkeypatch.setattr(bot.store, target, fail)
+    monkeypatch.setattr(bot.index.build, target, fail)
     with pytest.raises(IndexWriteError) as caught:
         _build(settings, fake_embedder)
     message = str(caught.value)
@@ -385,10 +383,10 @@ def test_approximate_index_for_large_corpora(tmp_path: Path, fake_embedder: Hash
     assert report.search == "hnsw"
     index = load_index(tmp_path / "index")
     assert index.manifest["search"]["kind"] == "hnsw" and index.manifest["search"]["storage"] == "sq8"
-    assert type(index.dense_index()).__name__ == "IndexHNSWSQ"
+    assert type(index.dense.faiss_index).__name__ == "IndexHNSWSQ"
     # the effort follows the corpus's size: a larger graph is built denser and searched wider
     assert index.manifest["search"]["ef_construction"] == HNSW_EFFORT[0]
-    assert index.dense_index().hnsw.efSearch == HNSW_EFFORT[1]
+    assert index.dense.faiss_index.hnsw.efSearch == HNSW_EFFORT[1]
     large = _planned_search(HNSW_LARGE, 100)
     assert (large["ef_construction"], large["ef_search"]) == HNSW_LARGE_EFFORT > HNSW_EFFORT
     assert index.sentence_vectors.dtype == np.float16 and index.vectors.dtype == np.float32
@@ -438,7 +436,7 @@ def test_the_graph_is_memory_mapped_and_must_hold_every_passage(
 def test_a_build_embeds_a_chunk_at_a_time_with_the_same_vectors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.store
+    import bot.index.build
 
     class Batches(HashEmbedder):
         def embed(self, texts):
@@ -448,7 +446,7 @@ def test_a_build_embeds_a_chunk_at_a_time_with_the_same_vectors(
     articles = write_big_corpus(tmp_path / "big", 2)
     whole, chunked = Batches(), Batches()
     one = build_index(articles, whole, tmp_path / "one")
-    monkeypatch.setattr(bot.store, "EMBED_CHUNK", 7)
+    monkeypatch.setattr(bot.index.build, "EMBED_CHUNK", 7)
     messages: list[str] = []
     build_index(articles, chunked, tmp_path / "many", progress=messages.append)
     assert whole.largest == one.computed > 7 and chunked.largest == 7 and chunked.calls == one.computed
@@ -463,7 +461,7 @@ import sys, time
 from pathlib import Path
 from bot.corpus import load_corpus
 from bot.embedding import HashEmbedder
-from bot.store import build_index
+from bot.index import build_index
 
 class Slow(HashEmbedder):
     def embed(self, texts):
@@ -510,7 +508,7 @@ def test_reindex_killed_at_any_moment_leaves_a_working_index(
 def test_an_older_format_is_rebuilt_reusing_its_vectors(
     settings: Settings, fake_embedder: HashEmbedder, older: int
 ) -> None:
-    from bot.store import _file_hash
+    from bot.checksums import file_hash as _file_hash
 
     _build(settings, fake_embedder)
     build = live_build(settings.index_dir)

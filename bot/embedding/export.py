@@ -1,0 +1,141 @@
+"""Export a sentence-transformers model's whole forward pass (transformer, pooling, any dense
+or normalising layers) to an ONNX graph with torch's exporter, with the model's tokenizer.
+
+Exports are kept in ``<cache>/encoders/<model checksum>/`` (the checksum covers every file of
+the model directory), so one export serves every index built with that model, and a changed
+model gets a new one. A model that does not export leaves a ``failed.json`` there with the
+reason, so that later processes use sentence-transformers at once instead of trying again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.checksums import file_hash
+
+SUPPORTED_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+
+
+class ExportFailed(RuntimeError):
+    """The model could not be exported; the message says why."""
+
+
+def model_checksum(model_dir: Path) -> str:
+    """sha256 over every file of a model directory (names, sizes and contents)."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        rel = file.relative_to(model_dir).as_posix()
+        if rel.startswith(".") or "/." in rel:
+            continue
+        digest.update(f"{rel}\0{file.stat().st_size}\0{file_hash(file)}\n".encode())
+    return digest.hexdigest()
+
+
+def export_dir(cache_dir: Path, checksum: str) -> Path:
+    return cache_dir / "encoders" / checksum[:32]
+
+
+def find_export(cache_dir: Path, checksum: str) -> tuple[Path | None, str | None]:
+    """(the export's directory, None) when one is there, (None, why) when it failed before,
+    (None, None) when it was never tried."""
+    place = export_dir(cache_dir, checksum)
+    if (place / "encoder.json").is_file() and (place / "model.onnx").is_file():
+        return place, None
+    failed = place / "failed.json"
+    if failed.is_file():
+        try:
+            return None, str(json.loads(failed.read_text(encoding="utf-8")).get("reason", "unknown"))
+        except (OSError, ValueError):
+            return None, "unknown (failed.json unreadable)"
+    return None, None
+
+
+def export_model(model: Any, cache_dir: Path, checksum: str, name: str) -> Path:
+    """Export a loaded SentenceTransformer; returns the export's directory.
+
+    Raises ExportFailed (after writing ``failed.json``) when the model cannot be exported.
+    """
+    place = export_dir(cache_dir, checksum)
+    place.parent.mkdir(parents=True, exist_ok=True)
+    tmp = place.parent / f".tmp-{place.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    started = time.perf_counter()
+    try:
+        inputs = _export(model, tmp / "model.onnx")
+        backend = getattr(model.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise ExportFailed("its tokenizer is not a fast (Rust) tokenizer")
+        (tmp / "tokenizer.json").write_text(backend.to_str(), encoding="utf-8")
+        info = {
+            "model": name,
+            "model_sha256": checksum,
+            "inputs": inputs,
+            "max_seq_length": int(model.max_seq_length),
+            "dimension": int(_dimension(model)),
+            "onnx_sha256": file_hash(tmp / "model.onnx"),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        (tmp / "encoder.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        shutil.rmtree(place, ignore_errors=True)
+        os.replace(tmp, place)
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = exc.args[0] if isinstance(exc, ExportFailed) else f"{type(exc).__name__}: {exc}"
+        place.mkdir(parents=True, exist_ok=True)
+        (place / "failed.json").write_text(
+            json.dumps({"model": name, "reason": str(reason)[:500]}), encoding="utf-8"
+        )
+        raise ExportFailed(str(reason)[:500]) from None
+    return place
+
+
+def _dimension(model: Any) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
+def _export(model: Any, target: Path) -> list[str]:
+    """Trace the model on one short text and write the graph; returns its input names."""
+    import torch
+
+    features = model.tokenize(["an example sentence to trace the model with"])
+    tensors = {k: v for k, v in features.items() if isinstance(v, torch.Tensor)}
+    names = [n for n in SUPPORTED_INPUTS if n in tensors]
+    if "input_ids" not in names or set(tensors) - set(names):
+        raise ExportFailed(
+            f"the tokenizer gives inputs {sorted(tensors)} (supported: {', '.join(SUPPORTED_INPUTS)})"
+        )
+
+    class Forward(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *args: torch.Tensor) -> torch.Tensor:
+            return self.model(dict(zip(names, args, strict=True)))["sentence_embedding"]
+
+    axes: dict[str, dict[int, str]] = {n: {0: "batch", 1: "tokens"} for n in names}
+    axes["embedding"] = {0: "batch"}
+    import warnings
+
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # the tracer's warnings about Python control flow
+        torch.onnx.export(
+            Forward().train(False),  # inference mode (dropout off)
+            tuple(tensors[n] for n in names),
+            str(target),
+            input_names=names,
+            output_names=["embedding"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+    return names

@@ -1,0 +1,273 @@
+"""The Retriever: question in, cited verbatim hits out.
+
+1. Candidates: the passages nearest to the question by dense vectors together with the best
+   BM25 passages (every passage of a small corpus).
+2. Features of each candidate and its sentences (``bot.ranking.features``), read from the
+   index's arrays: no text is analysed at question time but the question's.
+3. ``bot.ranking.score`` ranks them with the Retriever's ``RankWeights`` and picks each one's
+   answer sentence; the top candidate's confidence decides ``answered``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+from bot.analysis import terms
+from bot.answer_types import wanted_types
+from bot.embedding import Embedder
+from bot.index import Index
+from bot.models import Answer, Hit, Passage, Span
+from bot.questions import Question, make_question
+from bot.ranking import features as feat
+from bot.ranking.score import MODES, order, score
+from bot.ranking.weights import RANK_WEIGHTS, RankWeights
+
+ANSWER_CACHE = 1024  # recent questions whose answers are kept
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoredPassage:
+    row: int
+    score: float
+    confidence: float
+    answer: Span
+
+
+class Retriever:
+    """Hybrid search over one loaded Index. Synchronous and thread-safe for reading."""
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        *,
+        weights: RankWeights = RANK_WEIGHTS,
+        cache_size: int = ANSWER_CACHE,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights
+        # answers to recent questions (one index never changes: a new index gets a new Retriever)
+        self._cache: OrderedDict[tuple[str, int, RankWeights], Answer] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        self._keyword = index.keyword
+        self._vocab = index.keyword.vocab
+        passages = index.passages
+        self._sentence_rows = passages.sentence_rows
+        self._sentence_counts = passages.sentence_counts
+        self._sentence_spans = passages.spans
+        self._article_of = passages.article_of
+        if index.sentence_terms is None or index.sentence_term_rows is None or index.sentence_types is None:
+            raise ValueError("this index has no sentence terms or kinds (an older format): reindex it")
+        self._sentence_types = np.asarray(index.sentence_types)  # uint8 bits
+        # plain views of the memory-mapped arrays: slicing a np.memmap costs more than the work
+        self._sentence_terms = _plain(index.sentence_terms)
+        self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
+        self._vectors = _plain(index.vectors)
+        self._sentence_vectors = _plain(index.sentence_vectors)
+        self._title_cache: dict[int, frozenset[int]] = {}
+
+    # ------------------------------------------------------------ public
+
+    def ask(self, question: Question | str, k: int = 3, *, timings: dict[str, float] | None = None) -> Answer:
+        """Answer one question with up to ``k`` hits (fewer, labelled related, if unanswered).
+
+        A ``str`` is cleaned here; a ``Question`` was cleaned where it was typed. With
+        ``timings``, the seconds of each stage are added to it (python -m bot.bench).
+        """
+        if isinstance(question, str):
+            cleaned, notice = make_question(question)
+            if cleaned is None:
+                return Answer(question=question, answered=False, hits=(), message=notice)
+            question = cleaned
+        if not self.index.passages:
+            return Answer(question=question.raw, answered=False, hits=())
+        w = self.weights
+        key = (question.text.casefold(), k, w)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            return dataclasses.replace(cached, question=question.raw)
+        started = time.perf_counter()
+        query = self.embedder.embed([question.text])[0]
+        if timings is not None:
+            timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
+        ranked = self.rank(question.text, query, limit=max(k, 1), timings=timings)
+        answered = bool(ranked) and ranked[0].confidence >= w.threshold
+        if answered:
+            chosen = ranked[: max(k, 1)]
+        else:
+            chosen = [r for r in ranked[: min(k, w.max_related)] if r.confidence >= w.related_floor]
+        answer = Answer(question=question.raw, answered=answered, hits=tuple(self._hit(r) for r in chosen))
+        if self._cache_size:
+            with self._cache_lock:
+                self._cache[key] = answer
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return answer
+
+    def rank(
+        self,
+        question: str,
+        query: np.ndarray,
+        *,
+        mode: str = "hybrid",
+        candidates: int | None = None,
+        limit: int | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> list[ScoredPassage]:
+        """Candidate passages for a cleaned question, best first (the first ``limit`` of them).
+
+        ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine only) and "keyword"
+        (BM25 only) exist to measure it against (python -m bot.eval beir --mode).
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        clock = _Clock(timings)
+        found = self.features(
+            question, query, mode=mode, candidates=candidates or self.weights.candidates, clock=clock
+        )
+        if found is None:
+            return []
+        scores = score(found, self.weights, mode)
+        answers = self._sentence_spans[found.sentences[scores.answer]]
+        scored = [
+            ScoredPassage(
+                row=int(found.rows[i]),
+                score=float(scores.score[i]),
+                confidence=float(scores.confidence[i]),
+                answer=Span(int(answers[i, 0]), int(answers[i, 1])),
+            )
+            for i in order(scores, found.rows, limit).tolist()
+        ]
+        clock.lap("rank")
+        return scored
+
+    def features(
+        self,
+        question: str,
+        query: np.ndarray,
+        *,
+        mode: str = "hybrid",
+        candidates: int = 100,
+        clock: _Clock | None = None,
+    ) -> feat.Features | None:
+        """The candidates of a cleaned question and their features (None: no candidate)."""
+        clock = clock or _Clock(None)
+        index = self.index
+        query_terms = terms(question)
+        weights = {t: self._keyword.idf(t) for t in query_terms}
+        total = sum(weights.values())
+        # what the question asks about, without the names it mentions
+        focus = {t for t in query_terms if t not in index.names}
+        known = [t for t in weights if t in self._vocab]
+        # BM25 over the whole corpus is only needed to pick candidates or to rank by it
+        needed = mode == "keyword" or (mode == "hybrid" and len(index.passages) > candidates)
+        keyword = self._keyword.scores(known) if known and needed else None
+        clock.lap("keyword")
+        rows = np.asarray(self._candidates(query, keyword, mode, candidates), dtype=np.int64)
+        clock.lap("dense")
+        if not len(rows):
+            return None
+        counts = self._sentence_counts[rows]
+        starts = feat.group_starts(counts)
+        sentences = feat.ranges(self._sentence_rows[rows], counts)
+        ids = np.array([self._vocab[t] for t in known], dtype=np.int64)
+        idf = np.array([weights[t] for t in known], dtype=np.float64)
+        in_passage = self._keyword.passages_holding(ids, rows)
+        in_sentence = self._sentences_holding(ids, sentences)
+        focus_columns = [j for j, t in enumerate(known) if t in focus]
+        # for ranking, a passage also holds its article's title (its context)
+        with_title = in_passage | self._titles_holding(ids, rows)
+        return feat.Features(
+            rows=rows,
+            starts=starts,
+            counts=counts,
+            sentences=sentences,
+            passage_cos=self._vectors[rows].astype(np.float32, copy=False) @ query,
+            keyword=keyword[rows] if keyword is not None else np.zeros(len(rows)),
+            coverage=feat.coverage(in_passage, idf, total),
+            coverage_with_title=feat.coverage(with_title, idf, total),
+            sentence_cos=(self._sentence_vectors[sentences].astype(np.float32, copy=False) @ query).astype(
+                np.float64
+            ),
+            kind_match=feat.kind_match(self._sentence_types[sentences], wanted_types(question)),
+            focus=feat.focus_held(in_sentence[:, focus_columns], starts, counts, len(focus)),
+        )
+
+    # ------------------------------------------------------------ helpers
+
+    def _titles_holding(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(candidates, terms): the title of the candidate's article holds the term."""
+        wanted = ids.tolist()
+        articles, inverse = np.unique(self._article_of[rows], return_inverse=True)
+        table = np.array(
+            [[t in self._title_terms(a) for t in wanted] for a in articles.tolist()], dtype=bool
+        ).reshape(len(articles), len(wanted))
+        return table[inverse]
+
+    def _title_terms(self, article: int) -> frozenset[int]:
+        """The vocabulary ids of an article title's keyword terms, computed once per article."""
+        found = self._title_cache.get(article)
+        if found is None:
+            title = self.index.articles.titles[article]
+            found = frozenset(self._vocab[t] for t in terms(title) if t in self._vocab)
+            self._title_cache[article] = found
+        return found
+
+    def _sentences_holding(self, ids: np.ndarray, sentences: np.ndarray) -> np.ndarray:
+        """(sentences, terms): the sentence holds the term (term ids stored with the index)."""
+        out = np.zeros((len(sentences), len(ids)), dtype=bool)
+        if not len(ids):
+            return out
+        lo, hi = self._term_rows[sentences], self._term_rows[sentences + 1]
+        held = np.asarray(self._sentence_terms[feat.ranges(lo, hi - lo)])
+        owner = np.repeat(np.arange(len(sentences)), hi - lo)
+        for j, term in enumerate(ids.tolist()):
+            out[owner[held == term], j] = True
+        return out
+
+    def _candidates(self, query: np.ndarray, keyword: np.ndarray | None, mode: str, count: int) -> list[int]:
+        """The nearest passages by vector and the best by BM25 (all of a small corpus)."""
+        n = len(self.index.passages)
+        if n <= count:
+            return list(range(n))
+        rows: set[int] = set()
+        if mode != "keyword":
+            rows.update(self.index.nearest(query, count).tolist())
+        if keyword is not None and mode != "dense":
+            top = np.argpartition(-keyword, count)[:count]
+            rows.update(int(i) for i in top if keyword[i] > 0)
+        return sorted(rows)
+
+    def _hit(self, scored: ScoredPassage) -> Hit:
+        passage: Passage = self.index.passages[scored.row]
+        article = self.index.articles[passage.doc_id]
+        return Hit(passage=passage, article=article, score=scored.score, answer=scored.answer)
+
+
+class _Clock:
+    """Adds the seconds since the last lap to ``timings[name]`` (a no-op without timings)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
+
+
+def _plain(array: np.ndarray) -> np.ndarray:
+    """The same memory as a plain ndarray (a np.memmap's per-slice bookkeeping is slow)."""
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else np.asarray(array)

@@ -1,0 +1,45 @@
+"""The ranking's weights and thresholds, as values: the defaults are here and nowhere else.
+
+A Retriever and a QuoteSearcher each receive one of these; fitting a new ranking means making
+a new value (``dataclasses.replace(RANK_WEIGHTS, threshold=0.3)``), never editing module state.
+How each weight enters the score is in ``bot.ranking.score``; how they were chosen, in
+docs/answering.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RankWeights:
+    """Passage ranking, the answer sentence, and the answered decision."""
+
+    passage: float = 0.25  # cosine of question and passage
+    sentence: float = 0.45  # the passage's best sentence (cosine, kind bonus, focus terms)
+    coverage: float = 0.30  # IDF-weighted share of the question's terms in passage or title
+    rank_focus: float = 0.30  # focus terms held by a sentence, when ranking passages
+    answer_focus: float = 0.80  # ... and when picking the answer sentence within a passage
+    type_bonus: float = 0.10  # the sentence holds the kind of thing asked for (a year for "when")
+    conf_coverage: float = 0.20  # coverage (passage alone) in the answered decision's confidence
+    threshold: float = 0.33  # confidence at which the top passage answers the question
+    related_floor: float = 0.20  # below this confidence a passage is not even shown as related
+    max_related: int = 2  # related passages shown for a question not answered
+    candidates: int = 100  # passages taken from each of dense and keyword search
+
+
+@dataclass(frozen=True)
+class QuoteWeights:
+    """Quotation search: ``quote * cos(quotation) + context * cos(its sentence) + coverage *
+    (share of the query's terms in quotation, sentence or speaker)``, adjusted below."""
+
+    quote: float = 0.45
+    context: float = 0.35
+    coverage: float = 0.20
+    phrase_penalty: float = 0.10  # a quoted phrase of one or two words ranks below statements
+    speaker_bonus: float = 0.10  # the query names the speaker ("judge", "Kardashian")
+    floor: float = 0.30  # confidence (better cosine + coverage term) below which none is shown
+
+
+RANK_WEIGHTS = RankWeights()
+QUOTE_WEIGHTS = QuoteWeights()
