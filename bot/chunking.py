@@ -56,7 +56,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     ("BEST NEWS EVER!!!!" Kardashian wrote ...), and a piece that starts in lower case to the
     sentence before it. A quotation that ends in a period ends its sentence.
     """
-    from sentencex import segment
+    from sentencex import segment  # type: ignore[attr-defined]  # exported lazily
 
     end = len(text) if end is None else end
     chunk = text[start:end]

@@ -56,7 +56,7 @@ def _bench(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     index = bench_index(args.dir, settings, embedder, progress=note)
-    modes = list(MODES) if args.mode == "all" else [args.mode]
+    modes: list[str] = list(MODES) if args.mode == "all" else [args.mode]
     results = run_benchmark(args.dir, (index, embedder), modes, answers=answers, run_file=args.run)
     if args.json:
         print(json.dumps(results))

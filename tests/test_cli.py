@@ -1,4 +1,5 @@
-"""The terminal commands, run as a user runs them (real model, temporary index)."""
+"""The terminal commands, run as a user runs them (temporary index; the test embedder, and the
+real model in one smoke test)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-pytestmark = pytest.mark.model
+from tests.conftest import ROOT, TEST_MODEL
 
 
 def _run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -34,7 +33,21 @@ def env(corpus_dir: Path, tmp_path: Path) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "CASEBOT_CORPUS_DIR": str(corpus_dir),
         "CASEBOT_INDEX_DIR": str(tmp_path / "cli-index"),
+        "CASEBOT_MODEL": TEST_MODEL,
     }
+
+
+@pytest.mark.model
+def test_the_real_model_answers_and_quotes_from_a_fresh_index(env: dict[str, str]) -> None:
+    real = {**env, "CASEBOT_MODEL": ""}
+    result = _run(["bot.ask", "--json", "What did the judge call Johnson?"], real)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["answered"] and "quintessential entrepreneur" in record["hits"][0]["answer"]
+    declined = _run(["bot.ask", "--json", "How do I bake sourdough bread?"], real)
+    assert json.loads(declined.stdout)["answered"] is False
+    quotes = _run(["bot.quote", "--json", "-k", "3", "how the judge described Johnson"], real)
+    assert any("judge" in (q["speaker"] or "") for q in json.loads(quotes.stdout)["quotes"])
 
 
 def test_ask_builds_on_first_use_and_answers_in_json(env: dict[str, str]) -> None:

@@ -18,10 +18,8 @@ from typing import Any
 import pytest
 
 from bot.replies import NOT_ANSWERED
-from tests.conftest import ROOT, TEST_CORPUS, write_article
+from tests.conftest import ROOT, TEST_CORPUS, TEST_MODEL, write_article
 from tests.fake_discord import GUILD_ID, MANAGE_GUILD, FakeDiscord, Interaction, buttons
-
-pytestmark = pytest.mark.model
 
 TOKEN = "fake-token-123"
 ZEBRA_URL = "https://example.com/zebra-committee"
@@ -58,6 +56,7 @@ class Harness:
             "CASEBOT_COOLDOWN_RATE": "3",
             "CASEBOT_COOLDOWN_SECONDS": "60",
             "PYTHONASYNCIODEBUG": "1",  # asyncio logs every callback that blocks the loop > 100 ms
+            "CASEBOT_MODEL": TEST_MODEL,
             **extra,
         }
 
@@ -262,7 +261,8 @@ def test_quote_with_autocomplete(harness: Harness) -> None:
 def test_sources(harness: Harness) -> None:
     inter = harness.do(harness.fake.command("sources"))
     _assert_clean(inter)
-    embed = inter.callbacks[0]["data"]["embeds"][0]
+    assert inter.callbacks[0]["type"] == 5  # deferred: the articles are read off the event loop
+    embed = inter.followups[0]["embeds"][0]
     assert "Bustle" in embed["description"] and ZEBRA_URL in embed["description"]
     assert "index built" in embed["footer"]["text"]
 
@@ -381,3 +381,14 @@ def test_sharded_bot_answers(tmp_path: Path) -> None:
         assert "quintessential" in inter.followups[0]["embeds"][0]["description"]
     finally:
         h.stop()
+
+
+@pytest.mark.model
+def test_the_real_model_serves_answers(tmp_path: Path) -> None:
+    """Smoke test: the bot with the bundled model (its exported question encoder) answers and declines."""
+    with running_bot(tmp_path, CASEBOT_MODEL="") as h:
+        inter = h.ask("What did the judge call Johnson?")
+        _assert_clean(inter)
+        assert "quintessential" in inter.followups[0]["embeds"][0]["description"]
+        declined = h.ask("How do I bake sourdough bread?", user_id="800000000000000777")
+        assert NOT_ANSWERED in declined.followups[0]["content"]

@@ -18,8 +18,6 @@ from bot.discord_app.delivery import NOT_DELIVERED
 from tests.fake_discord import Interaction
 from tests.test_discord import TOKEN, Harness, running_bot
 
-pytestmark = pytest.mark.model
-
 QUESTION = "What did the judge call Johnson?"
 ANSWER = "quintessential entrepreneur"
 SEND_TIMEOUT = 3.0

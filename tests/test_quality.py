@@ -74,23 +74,3 @@ def test_odd_questions_never_fail(engine: Engine, question: str) -> None:
     answer = engine.retriever.ask(question)
     assert answer.message is None
     assert all(h.is_verbatim() for h in answer.hits)
-
-
-def test_lean_question_encoder_matches_the_reference_model(engine: Engine) -> None:
-    """Questions go through NumPy (bot/lean_encoder.py); its vectors are the reference's."""
-    from bot.embedding import SentenceTransformerEmbedder
-
-    index = engine.index
-    texts = [index.articles[p.doc_id].body[s.start : s.end] for p in index.passages for s in p.sentences]
-    texts += [row.get("question") or row.get("query") or "" for row in _rows(OWN_QUESTIONS)]
-    texts += ["", "?", "\U0001f600 \u202eevil\u202c \u200b", "@everyone **x** <@123>", "word " * 600]
-    lean = SentenceTransformerEmbedder()
-    reference = SentenceTransformerEmbedder(lean=False)
-    assert lean._lean_encoder(), "the bundled model should take the lean path"
-    got = [lean.embed([t])[0] for t in texts]  # one at a time, as questions are
-    want = reference.embed(texts)
-    cosines = [float(a @ b) for a, b in zip(got, want, strict=True)]
-    assert min(cosines) > 0.99999, min(cosines)
-    import sys
-
-    assert "torch" in sys.modules  # the reference path ran too (this test is not vacuous)

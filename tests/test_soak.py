@@ -28,8 +28,6 @@ from tests.conftest import ROOT
 from tests.fake_discord import Interaction
 from tests.test_discord import Harness, running_bot
 
-pytestmark = pytest.mark.model
-
 QUESTIONS = int(os.environ.get("CASEBOT_SOAK_QUESTIONS", "300"))
 CONCURRENCY = 20
 WARM_UP = 60

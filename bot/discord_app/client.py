@@ -32,11 +32,13 @@ BAD_INPUT = f"That input cannot be used: please keep questions under {MAX_DISCOR
 def point_at(api_base: str | None, gateway_url: str | None) -> None:
     """Send discord.py's REST and gateway traffic elsewhere (a fake Discord in tests)."""
     import yarl
+    from discord.gateway import DiscordWebSocket
+    from discord.http import Route
 
     if api_base:
-        discord.http.Route.BASE = api_base.rstrip("/")
+        Route.BASE = api_base.rstrip("/")
     if gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def error_message(error: app_commands.AppCommandError) -> str | None:

@@ -106,7 +106,10 @@ def _export(model: Any, target: Path) -> list[str]:
     """Trace the model on one short text and write the graph; returns its input names."""
     import torch
 
-    features = model.tokenize(["an example sentence to trace the model with"])
+    if getattr(model, "default_prompt_name", None):
+        raise ExportFailed("the model puts a prompt before each text, which the export does not")
+    preprocess = getattr(model, "preprocess", None) or model.tokenize  # tokenize before 6.0
+    features = preprocess(["an example sentence to trace the model with"])
     tensors = {k: v for k, v in features.items() if isinstance(v, torch.Tensor)}
     names = [n for n in SUPPORTED_INPUTS if n in tensors]
     if "input_ids" not in names or set(tensors) - set(names):

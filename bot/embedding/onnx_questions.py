@@ -44,7 +44,8 @@ class QuestionEncoder:
                 "token_type_ids": encoding.type_ids,
             }
             feed = {name: np.asarray([given[name]], dtype=np.int64) for name in self.inputs}
-            vector = np.asarray(self._session.run(None, feed)[0][0], dtype=np.float32)
+            (batch,) = self._session.run(None, feed)  # one output: the sentence embeddings
+            vector = np.asarray(batch, dtype=np.float32)[0]
             norm = float(np.linalg.norm(vector))
             if norm > 0:
                 out[row] = vector / norm

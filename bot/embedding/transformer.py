@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,8 +43,10 @@ class SentenceTransformerEmbedder:
         self._requested = model.strip()
         self._batch_size = batch_size
         self._model: Any = None
-        # None: not looked for yet; False: none (sentence-transformers answers questions)
-        self._questions: QuestionEncoder | bool | None = None if questions else False
+        self._questions: QuestionEncoder | None = None
+        # whether to look for the exported encoder (once; False: sentence-transformers answers questions)
+        self._look_for_questions = questions
+        self._questions_lock = threading.Lock()  # the bot's threads may ask at once
         self._question_info: dict[str, Any] | None = None
         self._cache_dir = cache_dir or default_cache_dir()
         self._checksum: str | None = None
@@ -57,7 +60,7 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         encoder = self._question_encoder()
-        if encoder:
+        if encoder is not None:
             return int(encoder.dimension)
         model = self._load()
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
@@ -66,7 +69,7 @@ class SentenceTransformerEmbedder:
     @property
     def question_route(self) -> str:
         """What embeds questions: "onnx" (an export of the model) or "sentence-transformers"."""
-        return "onnx" if self._question_encoder() else "sentence-transformers"
+        return "onnx" if self._question_encoder() is not None else "sentence-transformers"
 
     def model_source(self) -> tuple[str, bool]:
         """Where the model is (a directory, or a hub name), and whether it must be cached."""
@@ -100,30 +103,31 @@ class SentenceTransformerEmbedder:
         except Exception:  # not in the cache, or no hub library: nothing to export from
             return None
 
-    def _question_encoder(self) -> QuestionEncoder | bool:
-        """The exported graph for questions, or False when there is none to be had."""
-        if self._questions is None:
-            self._questions = False
-            try:
-                self._questions = self._open_export()
-            except ModelError:
-                raise
-            except Exception as exc:  # an export that will not load: the reference path answers
-                self._question_info = {
-                    "route": "sentence-transformers",
-                    "reason": f"{type(exc).__name__}: {exc}",
-                }
-                log.warning("questions for model %s go through sentence-transformers: %s", self._name, exc)
-        return self._questions
+    def _question_encoder(self) -> QuestionEncoder | None:
+        """The exported graph for questions, or None when there is none to be had."""
+        with self._questions_lock:
+            if self._look_for_questions:
+                self._look_for_questions = False
+                try:
+                    self._questions = self._open_export()
+                except ModelError:
+                    raise
+                except Exception as exc:  # an export that will not load: the reference path answers
+                    reason = f"{type(exc).__name__}: {exc}"
+                    self._question_info = {"route": "sentence-transformers", "reason": reason}
+                    log.warning(
+                        "questions for model %s go through sentence-transformers: %s", self._name, reason
+                    )
+            return self._questions
 
-    def _open_export(self) -> QuestionEncoder | bool:
+    def _open_export(self) -> QuestionEncoder | None:
         from bot.embedding.export import ExportFailed, export_model, find_export, model_checksum
         from bot.embedding.onnx_questions import QuestionEncoder
 
         model_dir = self._model_dir()
         if model_dir is None:
             self._question_info = {"route": "sentence-transformers", "reason": "no local model directory"}
-            return False
+            return None
         checksum = self._checksum = self._checksum or model_checksum(model_dir)
         place, failed = find_export(self._cache_dir, checksum)
         if place is None and failed is None:
@@ -143,7 +147,7 @@ class SentenceTransformerEmbedder:
                 self._name,
                 failed,
             )
-            return False
+            return None
         encoder = QuestionEncoder(place)
         self._question_info = {"route": "onnx", "model_sha256": checksum, "export": place.name}
         return encoder
@@ -178,7 +182,7 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) <= QUESTION_BATCH:
             encoder = self._question_encoder()
-            if encoder:
+            if encoder is not None:
                 return encoder.embed(list(texts))
         model = self._load()
         vectors = model.encode(

@@ -121,7 +121,10 @@ def write_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[
 
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # building: every core (searching uses one)
     index = faiss.IndexHNSWSQ(
-        vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, HNSW_M, faiss.METRIC_INNER_PRODUCT
+        vectors.shape[1],
+        faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]  # SWIG takes the enum's int
+        HNSW_M,
+        faiss.METRIC_INNER_PRODUCT,
     )
     index.hnsw.efConstruction = search["ef_construction"]
     data = np.ascontiguousarray(vectors, dtype=np.float32)
