@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.config import Settings
@@ -11,63 +13,15 @@ from bot.engine import open_engine
 from bot.models import Article
 from bot.quotes import extract_quotations
 from bot.replies import quotes_to_json, quotes_to_text
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import DATA, SEED_ARTICLE
 
 KK = "Kim Kardashian"
 JUDGE = "the judge who sentenced Johnson"
 
-# Every quotation of the seed article, in order: (paragraph, exact text, speaker).
+# Every quotation of the seed article, in order: (paragraph, exact text, speaker), a golden file.
 SEED_QUOTATIONS = [
-    (2, "BEST NEWS EVER!!!!", KK),
-    (
-        3,
-        "So grateful to @realDonaldTrump, Jared Kushner & to everyone who has showed compassion & "
-        "contributed countless hours to this important moment for Ms. Alice Marie Johnson,",
-        KK,
-    ),
-    (
-        3,
-        "Her commutation is inspirational & gives hope to so many others who are also deserving of a "
-        "second chance.",
-        KK,
-    ),
-    (4, "I saw your video,", KK),
-    (
-        4,
-        "If you think about a decision that you\u2019ve made in your life and you get life without the "
-        "possibility of parole for your first-time nonviolent offense, there\u2019s just something so wrong "
-        "with that.",
-        KK,
-    ),
-    (5, "provide legal support for Johnson's clemency petition.", "Mic"),
-    (6, "I would like to thank President Trump for his time this afternoon,", KK),
-    (
-        6,
-        "It is our hope that the President will grant clemency to Ms. Alice Marie Johnson who is serving "
-        "a life sentence for a first-time, non-violent drug offense.",
-        KK,
-    ),
-    (6, "hopeful", KK),
-    (7, "hopeful", KK),
-    (7, "I think that he really spent the time to listen to our case that we were making for Alice,", KK),
-    (7, "He really understood and I am very hopeful that this will turn out really positively.", KK),
-    (8, "leading", "Associated Press"),
-    (8, "the quintessential entrepreneur", JUDGE),
-    (8, "2,000 to 3,000 kilograms of cocaine", JUDGE),
-    (8, "very significant", JUDGE),
-    (
-        9,
-        "I just really strongly believe that she is someone that has completely rehabilitated herself and "
-        "will continue to do so outside of prison,",
-        KK,
-    ),
-    (9, "You know, she's done her time.", KK),
-    (
-        10,
-        "I hope to continue this important work by working together with organizations who have been "
-        "fighting this fight for much longer than I have and deserve the recognition,",
-        KK,
-    ),
+    (r["paragraph"], r["text"], r["speaker"])
+    for r in map(json.loads, (DATA / "seed_quotations.jsonl").read_text(encoding="utf-8").splitlines())
 ]
 
 

@@ -164,3 +164,25 @@ def test_an_article_title_counts_for_ranking_but_not_for_the_answered_decision(
     zebra, penguin = by_doc["b-zebras"], by_doc["a-penguins"]
     assert ranked[0] is zebra and zebra.score > penguin.score  # same text, only the title differs
     assert np.isclose(zebra.confidence, penguin.confidence)
+
+
+def test_the_retriever_ranks_by_the_formula_with_the_weights_it_was_given(engine: Engine) -> None:
+    from bot.ranking.retriever import Retriever
+    from bot.ranking.score import order, score
+    from bot.ranking.weights import RankWeights
+
+    question = "What did the judge call Johnson?"
+    query = engine.embedder.embed([question])[0]
+    retriever = engine.retriever
+    found = retriever.features(question, query)
+    assert found is not None and len(found.rows) == len(engine.index.passages)  # a small corpus: all
+    want = score(found, retriever.weights)
+    ranked = retriever.rank(question, query)
+    assert [r.row for r in ranked] == found.rows[order(want, found.rows)].tolist()
+    assert [r.score for r in ranked] == sorted(want.score.tolist(), reverse=True)
+
+    strict = Retriever(engine.index, engine.embedder, weights=RankWeights(threshold=5.0))
+    assert retriever.ask(question).answered and not strict.ask(question).answered
+    dense_only = Retriever(engine.index, engine.embedder, weights=RankWeights(sentence=0.0, coverage=0.0))
+    top = dense_only.rank(question, query)[0].row
+    assert top == int(found.rows[found.passage_cos.argmax()])
