@@ -9,11 +9,14 @@ reason, so that later processes use sentence-transformers at once instead of try
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,12 @@ from bot.checksums import file_hash
 
 SUPPORTED_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
+# Texts on which a fused graph must give the exported graph's vectors before it replaces it.
+PROBES = (
+    "Who commuted Alice Marie Johnson's sentence?",
+    "a",
+    "The judge called her \u201cthe quintessential entrepreneur\u201d in 1996, and 2,000 kilograms. " * 12,
+)
 
 
 class ExportFailed(RuntimeError):
@@ -69,20 +78,22 @@ def export_model(model: Any, cache_dir: Path, checksum: str, name: str) -> Path:
     tmp.mkdir()
     started = time.perf_counter()
     try:
-        inputs = _export(model, tmp / "model.onnx")
         backend = getattr(model.tokenizer, "backend_tokenizer", None)
         if backend is None:
             raise ExportFailed("its tokenizer is not a fast (Rust) tokenizer")
+        inputs = _export(model, tmp / "raw.onnx")
         (tmp / "tokenizer.json").write_text(backend.to_str(), encoding="utf-8")
-        info = {
+        info: dict[str, Any] = {
             "model": name,
             "model_sha256": checksum,
             "inputs": inputs,
             "max_seq_length": int(model.max_seq_length),
             "dimension": int(_dimension(model)),
-            "onnx_sha256": file_hash(tmp / "model.onnx"),
-            "seconds": round(time.perf_counter() - started, 1),
         }
+        (tmp / "encoder.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        info["fused"] = _fuse(tmp)
+        info["onnx_sha256"] = file_hash(tmp / "model.onnx")
+        info["seconds"] = round(time.perf_counter() - started, 1)
         (tmp / "encoder.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(place, ignore_errors=True)
         os.replace(tmp, place)
@@ -95,6 +106,59 @@ def export_model(model: Any, cache_dir: Path, checksum: str, name: str) -> Path:
         )
         raise ExportFailed(str(reason)[:500]) from None
     return place
+
+
+def _fuse(tmp: Path) -> bool:
+    """``model.onnx``: the exported graph with ONNX Runtime's transformer fusions (attention,
+    layer norms, GELU as single kernels: a question about a fifth faster) when the fused graph
+    gives the same vectors on PROBES, else the graph as exported. True when fused."""
+    import numpy as np
+
+    from bot.embedding.onnx_questions import QuestionEncoder
+
+    raw, fused = tmp / "raw.onnx", tmp / "fused.onnx"
+    same = False
+    quiet = logging.getLogger("onnxruntime")
+    level = quiet.level
+    try:
+        from onnxruntime.transformers import optimizer
+
+        quiet.setLevel(logging.ERROR)
+        optimizer.optimize_model(str(raw), model_type="bert", opt_level=1).save_model_to_file(str(fused))
+        want = QuestionEncoder(tmp, raw).embed(PROBES)
+        got = QuestionEncoder(tmp, fused).embed(PROBES)
+        same = bool(np.all(np.sum(want * got, axis=1) > 0.99999))
+    except Exception:  # no fusions for this architecture, or they fail: keep the graph as exported
+        same = False
+    finally:
+        quiet.setLevel(level)
+    os.replace(fused if same else raw, tmp / "model.onnx")
+    for leftover in (raw, fused):
+        leftover.unlink(missing_ok=True)
+    return same
+
+
+@contextlib.contextmanager
+def _eager_attention(model: Any) -> Iterator[None]:
+    """Trace attention as plain matrix products (transformers' "eager" implementation), the
+    pattern ONNX Runtime fuses, and give the model back as it was."""
+    changed = []
+    for module in model.modules():
+        inner = getattr(module, "auto_model", None)
+        config = getattr(inner, "config", None)
+        before = getattr(config, "_attn_implementation", None)
+        if inner is not None and before not in (None, "eager") and hasattr(inner, "set_attn_implementation"):
+            try:
+                inner.set_attn_implementation("eager")
+            except Exception:  # an architecture without it: trace what it has
+                continue
+            changed.append((inner, before))
+    try:
+        yield
+    finally:
+        for inner, before in changed:
+            with contextlib.suppress(Exception):
+                inner.set_attn_implementation(before)
 
 
 def _dimension(model: Any) -> int:
@@ -129,7 +193,7 @@ def _export(model: Any, target: Path) -> list[str]:
     axes["embedding"] = {0: "batch"}
     import warnings
 
-    with warnings.catch_warnings(), torch.no_grad():
+    with warnings.catch_warnings(), torch.no_grad(), _eager_attention(model):
         warnings.simplefilter("ignore")  # the tracer's warnings about Python control flow
         torch.onnx.export(
             Forward().train(False),  # inference mode (dropout off)

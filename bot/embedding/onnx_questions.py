@@ -17,7 +17,7 @@ import numpy as np
 class QuestionEncoder:
     """One exported sentence-transformers model (``model.onnx``, ``tokenizer.json``, ``encoder.json``)."""
 
-    def __init__(self, export_dir: Path) -> None:
+    def __init__(self, export_dir: Path, graph: Path | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -31,7 +31,7 @@ class QuestionEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(export_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            str(graph or export_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
