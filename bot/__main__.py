@@ -12,6 +12,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from bot.cli import note
 from bot.config import Settings, SettingsError
 
 NO_TOKEN = (
@@ -27,16 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="index directory")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(discord=True)
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        note(f"error: {exc}")
         return 2
     if args.corpus:
         settings = dataclasses.replace(settings, corpus_dir=args.corpus)
     if args.index:
         settings = dataclasses.replace(settings, index_dir=args.index)
     if not settings.discord_token:
-        print(NO_TOKEN, file=sys.stderr)
+        note(NO_TOKEN)
         return 2
 
     from bot.discord_app.client import serve

@@ -8,13 +8,13 @@ printf 'question one\nquestion two\n' | python -m bot.ask --json
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from bot.cli import add_location_args, note, positive_k, run, settings_from_args, warn_about
+from bot.cli import add_location_args, emit, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.questions import make_question
 from bot.replies import answer_to_json, answer_to_text
+from bot.terminal import json_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,11 +45,11 @@ def _ask(args: argparse.Namespace) -> int:
     for question in questions:
         answer = engine.retriever.ask(question, k=k)
         if args.json:
-            print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
+            emit(json_line(answer_to_json(answer)))
         else:
             if not first:
-                print("\n" + "-" * 40)
-            print(answer_to_text(answer), flush=True)
+                emit("\n" + "-" * 40)
+            emit(answer_to_text(answer))
         first = False
     return 0
 

@@ -217,7 +217,7 @@ _BOT_STARTUP = """
 from bot.config import Settings
 from bot.discord_app.client import make_bot
 from bot.engine import open_engine
-settings = Settings.from_env()
+settings = Settings.from_env(discord=True)
 bot = make_bot(settings)
 engine = open_engine(settings)
 engine.embedder.embed(["warm up"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from bot.config import Settings, SettingsError
 from bot.embedding import ModelError
 from bot.engine import CorpusBroken, Engine
 from bot.index import IndexProblem
+from bot.terminal import printable
 
 
 def add_location_args(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +35,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def note(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A line for the person at the terminal (stderr), control characters escaped."""
+    print(printable(message), file=sys.stderr, flush=True)
+
+
+def emit(text: str) -> None:
+    """Text-mode output (stdout), control characters escaped: corpus text never drives the terminal."""
+    print(printable(text), flush=True)
 
 
 def warn_about(engine: Engine) -> None:
@@ -59,7 +68,9 @@ def positive_k(raw: str) -> int:
 def run(main: Callable[[], int]) -> int:
     """Run an entry point, turning expected failures into one line on stderr."""
     try:
-        return main()
+        status = main()
+        sys.stdout.flush()  # a full device shows here, not as a traceback at exit
+        return status
     except CorpusBroken as exc:
         note(f"error: {exc}")
         return 1
@@ -70,4 +81,15 @@ def run(main: Callable[[], int]) -> int:
         note("interrupted")
         return 130
     except BrokenPipeError:
+        _drop_stdout()
         return 0
+    except OSError as exc:  # writing the output failed (a full disk, a closed terminal)
+        _drop_stdout()
+        note(f"error: cannot write the output ({exc.strerror or exc})")
+        return 1
+
+
+def _drop_stdout() -> None:
+    """Point stdout at nothing, so that the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,56 +53,91 @@ class Settings:
     send_timeout: float = 15.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-        """Build settings from ``env`` (default: the process environment, after ``.env``)."""
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, dotenv: bool = True, discord: bool = False
+    ) -> Settings:
+        """Build settings from ``env`` (default: the process environment, after ``.env``).
+
+        Only ``discord=True`` (python -m bot) reads the Discord settings: a bad Discord value
+        never stops a terminal command. Every number has a finite range (see .env.example).
+        """
         if env is None:
             if dotenv:
-                from dotenv import load_dotenv
-
-                load_dotenv(override=False)
+                _load_dotenv()
             env = os.environ
-        defaults = cls()
-        return cls(
-            corpus_dir=Path(env.get("CASEBOT_CORPUS_DIR") or defaults.corpus_dir),
-            index_dir=Path(env.get("CASEBOT_INDEX_DIR") or defaults.index_dir),
+        d = cls()
+        core = cls(
+            corpus_dir=Path(env.get("CASEBOT_CORPUS_DIR") or d.corpus_dir),
+            index_dir=Path(env.get("CASEBOT_INDEX_DIR") or d.index_dir),
             model=(env.get("CASEBOT_MODEL") or BUNDLED_MODEL).strip(),
             cache_dir=default_cache_dir(env),
-            ann_min_passages=_positive_int(env, "CASEBOT_ANN_MIN_PASSAGES", defaults.ann_min_passages),
-            top_k=_positive_int(env, "CASEBOT_TOP_K", defaults.top_k),
-            discord_token=(env.get("DISCORD_TOKEN") or "").strip(),
+            ann_min_passages=int(_number(env, "CASEBOT_ANN_MIN_PASSAGES", d.ann_min_passages, int, 1, 10**9)),
+            top_k=int(_number(env, "CASEBOT_TOP_K", d.top_k, int, 1, 50)),
+        )
+        if not discord:
+            return core
+        return dataclasses.replace(
+            core,
+            discord_token=_token(env.get("DISCORD_TOKEN") or ""),
             discord_guild_id=_optional_id(env, "DISCORD_GUILD_ID"),
             shard_count=_shards(env.get("DISCORD_SHARD_COUNT")),
-            cooldown_rate=_positive_int(env, "CASEBOT_COOLDOWN_RATE", defaults.cooldown_rate),
-            cooldown_seconds=_positive_float(env, "CASEBOT_COOLDOWN_SECONDS", defaults.cooldown_seconds),
+            cooldown_rate=int(_number(env, "CASEBOT_COOLDOWN_RATE", d.cooldown_rate, int, 1, 1000)),
+            cooldown_seconds=_number(env, "CASEBOT_COOLDOWN_SECONDS", d.cooldown_seconds, float, 0.0, 3600),
             discord_api_base=(env.get("DISCORD_API_BASE") or "").strip() or None,
             discord_gateway_url=(env.get("DISCORD_GATEWAY_URL") or "").strip() or None,
-            guild_ready_timeout=_positive_float(
-                env, "DISCORD_GUILD_READY_TIMEOUT", defaults.guild_ready_timeout
+            guild_ready_timeout=_number(
+                env, "DISCORD_GUILD_READY_TIMEOUT", d.guild_ready_timeout, float, 0.0, 300
             ),
-            send_timeout=_positive_float(env, "CASEBOT_SEND_TIMEOUT", defaults.send_timeout),
+            # a reply must come well within the 15 minutes an interaction lives
+            send_timeout=_number(env, "CASEBOT_SEND_TIMEOUT", d.send_timeout, float, 0.0, 600),
         )
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    return int(_positive(env, name, default, int))
+def _load_dotenv() -> None:
+    """Read ``.env`` (the working directory's or the project's) into the environment, what is set
+    already winning; one clear error if it cannot be read."""
+    from dotenv import find_dotenv, load_dotenv
+
+    path = find_dotenv(usecwd=True) or find_dotenv()  # the working directory's, else the project's
+    if not path:
+        return
+    try:
+        load_dotenv(path, override=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path} ({exc.strerror or exc})") from None
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    return float(_positive(env, name, default, float))
-
-
-def _positive(env: Mapping[str, str], name: str, default: float, cast: type[int] | type[float]) -> float:
+def _number(
+    env: Mapping[str, str], name: str, default: float, cast: type[int] | type[float], low: float, high: float
+) -> float:
+    """A number setting in (low, high] for floats and [low, high] for whole numbers: finite, or
+    a one-line SettingsError that names the range."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     kind = "a whole number" if cast is int else "a number"
+    span = f"from {low:g} to {high:g}" if cast is int else f"above {low:g} and at most {high:g}"
     try:
-        value = cast(raw)
+        value = cast(raw.strip())
     except ValueError:
-        raise SettingsError(f"{name} must be {kind}, not {_shown(raw)}") from None
-    if not value > 0:
-        raise SettingsError(f"{name} must be above 0, not {value}")
+        raise SettingsError(f"{name} must be {kind} {span}, not {_shown(raw)}") from None
+    inside = low <= value <= high if cast is int else (math.isfinite(value) and low < value <= high)
+    if not inside:
+        raise SettingsError(f"{name} must be {kind} {span}, not {_shown(raw.strip())}")
     return value
+
+
+def _token(raw: str) -> str:
+    """The bot token, refused (without showing it) when it holds spaces or control characters."""
+    token = raw.strip()
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in token):
+        raise SettingsError(
+            "DISCORD_TOKEN contains a space, a line break or another control character: "
+            "copy the token again (Developer Portal > Bot > Reset Token) onto one line"
+        )
+    return token
 
 
 def _shown(raw: str) -> str:
@@ -111,9 +149,12 @@ def _optional_id(env: Mapping[str, str], name: str) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
-        raise SettingsError(f"{name} must be a Discord id (digits only), not {_shown(raw)}")
+    if not raw.isdigit() or not raw.isascii() or len(raw) > 20 or int(raw) >= 2**64:
+        raise SettingsError(f"{name} must be a Discord id (up to 20 digits), not {_shown(raw)}")
     return int(raw)
+
+
+MAX_SHARDS = 1000
 
 
 def _shards(raw: str | None) -> int | None:
@@ -122,8 +163,8 @@ def _shards(raw: str | None) -> int | None:
         return None
     if raw == "auto":
         return 0
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdigit() or not raw.isascii() or not 1 <= int(raw) <= MAX_SHARDS:
         raise SettingsError(
-            f"DISCORD_SHARD_COUNT must be a whole number of at least 1 or 'auto', not {_shown(raw)}"
+            f"DISCORD_SHARD_COUNT must be a whole number from 1 to {MAX_SHARDS} or 'auto', not {_shown(raw)}"
         )
     return int(raw)

@@ -69,6 +69,7 @@ def rebuild(
     skip_bad: bool = False,
     progress: Callable[[str], None] | None = None,
     force: bool = False,
+    wait: bool = False,
 ) -> tuple[BuildReport, tuple[CorpusError, ...]]:
     """Build the index from the corpus. Raises CorpusBroken unless ``skip_bad``."""
     loaded = load_corpus(settings.corpus_dir)
@@ -87,6 +88,7 @@ def rebuild(
         skipped=[e.file for e in loaded.errors],
         progress=progress,
         force=force,
+        wait=wait,
     )
     return report, loaded.errors
 
@@ -112,7 +114,8 @@ def open_engine(
                 if isinstance(exc, IndexMissing)
                 else "the index was written by an older version: rebuilding it (its vectors are reused)"
             )
-        built, _ = rebuild(settings, embedder, progress=progress)
+        # a first use beside another (two terminals, the bot starting): wait for its build
+        built, _ = rebuild(settings, embedder, progress=progress, wait=True)
         index = load_index(settings.index_dir, model=embedder.name)
     return assemble(settings, embedder, index, built=built)
 

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cli import add_location_args, note, run, settings_from_args
+from bot.cli import add_location_args, emit, note, run, settings_from_args
 from bot.config import Settings
 from bot.embedding import load_embedder
 from bot.engine import open_engine
@@ -22,6 +22,7 @@ from bot.measure.beir import BeirError, read_answers, read_beir
 from bot.measure.benchmarks import bench_index, run_benchmark
 from bot.measure.case import score_case_file
 from bot.ranking.score import MODES
+from bot.terminal import json_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +67,7 @@ def _bench(args: argparse.Namespace) -> int:
         f"{len(index.passages)} passages, model {index.model}"
     )
     for mode, metrics in results["modes"].items():
-        print(f"  {mode:>8}: " + "  ".join(f"{k} {v}" for k, v in metrics.items()))
+        emit(f"  {mode:>8}: " + "  ".join(f"{k} {v}" for k, v in metrics.items()))
     return 0
 
 
@@ -82,14 +83,14 @@ def _case(args: argparse.Namespace) -> int:
     report = score_case_file(engine, rows)
     metrics = report.metrics()
     if args.json:
-        print(json.dumps({**metrics, "misses": report.misses}))
+        emit(json_line({**metrics, "misses": report.misses}))
         return 0
     for key, value in metrics.items():
-        print(f"{key:>20}: {value}")
+        emit(f"{key:>20}: {value}")
     if report.misses:
-        print("\nMissed:")
+        emit("\nMissed:")
         for miss in report.misses:
-            print(f"  {miss}")
+            emit(f"  {miss}")
     return 0
 
 

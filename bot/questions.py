@@ -39,6 +39,12 @@ class Question:
     text: str
 
 
+def echo(raw: str, limit: int = 200) -> str:
+    """A refused question as it is shown back: whole when short, else its start (a 20 MB line
+    is not sent back whole)."""
+    return raw if len(raw) <= limit else f"{raw[:limit]}\u2026 ({len(raw):,} characters)"
+
+
 def too_long(noun: str, length: int, limit: int) -> str:
     return f"That {noun} is too long ({length:,} characters); please keep it under {limit:,}."
 

@@ -10,13 +10,13 @@ printf 'query one\nquery two\n' | python -m bot.quote --json
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from bot.cli import add_location_args, note, positive_k, run, settings_from_args, warn_about
+from bot.cli import add_location_args, emit, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.questions import EXAMPLE_QUERY, make_question
 from bot.replies import quotes_to_json, quotes_to_text
+from bot.terminal import json_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,12 +56,10 @@ def _quote(args: argparse.Namespace) -> int:
     if args.speakers:
         speakers = engine.quotes.speakers()
         if args.json:
-            print(
-                json.dumps({"speakers": [{"name": n, "count": c} for n, c in speakers]}, ensure_ascii=False)
-            )
+            emit(json_line({"speakers": [{"name": n, "count": c} for n, c in speakers]}))
         else:
             for name, count in speakers:
-                print(f"{count:5d}  {name}")
+                emit(f"{count:5d}  {name}")
         return 0
     if args.all:
         results = [engine.quotes.by_speaker(args.speaker)]
@@ -70,11 +68,11 @@ def _quote(args: argparse.Namespace) -> int:
         results = (engine.quotes.search(q, speaker=args.speaker, k=args.k) for q in queries)
     for n, result in enumerate(results):
         if args.json:
-            print(json.dumps(quotes_to_json(result), ensure_ascii=False), flush=True)
+            emit(json_line(quotes_to_json(result)))
         else:
             if n:
-                print("\n" + "-" * 40)
-            print(quotes_to_text(result), flush=True)
+                emit("\n" + "-" * 40)
+            emit(quotes_to_text(result))
     return 0
 
 

@@ -21,7 +21,7 @@ from bot.analysis import terms
 from bot.embedding import Embedder
 from bot.index import Index
 from bot.models import QuoteHit
-from bot.questions import EXAMPLE_QUERY, Question, make_question
+from bot.questions import EXAMPLE_QUERY, Question, echo, make_question
 from bot.ranking.weights import QUOTE_WEIGHTS, QuoteWeights
 
 
@@ -80,7 +80,7 @@ class QuoteSearcher:
         if isinstance(query, str):
             cleaned, notice = make_question(query, example=EXAMPLE_QUERY, noun="search")
             if cleaned is None:
-                return QuoteResult(query=query, speaker=speaker, hits=(), message=notice)
+                return QuoteResult(query=echo(query), speaker=speaker, hits=(), message=notice)
             query = cleaned
         text = query.text
         rows = [

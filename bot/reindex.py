@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli import add_location_args, note, run, settings_from_args
+from bot.cli import add_location_args, emit, note, run, settings_from_args
 from bot.embedding import SentenceTransformerEmbedder, load_embedder
 from bot.engine import rebuild
 
@@ -41,7 +41,7 @@ def _reindex(args: argparse.Namespace) -> int:
     for error in skipped:
         note(f"skipped {error}")
     vectors = report.computed + report.reused
-    print(
+    emit(
         f"Indexed {report.articles} article(s): {report.passages} passages, {report.sentences} sentences; "
         f"vectors: {report.computed} computed, {report.reused} reused (of {vectors}); "
         f"{report.search} search; {report.seconds:.1f} s -> {report.path}"

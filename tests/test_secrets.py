@@ -34,13 +34,13 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.very-secret-token-value-0123456789"
 )
 def test_token_never_in_setting_errors_or_their_tracebacks(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env(env)
+        Settings.from_env(env, discord=True)
     shown = "".join(traceback.format_exception(caught.value)) + str(caught.value)
     assert TOKEN not in shown and "very-secret" not in shown
 
 
 def test_token_never_in_repr_or_logs_of_settings() -> None:
-    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN})
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN}, discord=True)
     assert settings.discord_token == TOKEN
     assert TOKEN not in repr(settings) and TOKEN not in f"{settings}" and TOKEN not in str([settings])
 

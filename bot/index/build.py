@@ -50,7 +50,7 @@ from bot.index.derive import Derived, derive
 from bot.index.errors import IndexBusy, IndexProblem, IndexWriteError
 from bot.index.files import fsync_dir, save_npy, write_atomic, write_jsonl
 from bot.index.keyword import write_keyword
-from bot.index.load import BUILDS_DIR, CURRENT_FILE, Index, live_build, load_build
+from bot.index.load import BUILDS_DIR, CURRENT_FILE, Index, complete_builds, live_build, load_build
 from bot.index.manifest import FORMAT_VERSION, MANIFEST_FILE, list_files, new_manifest
 from bot.index.tables import article_to_json, passage_arrays, quotation_to_json
 from bot.models import Article
@@ -77,16 +77,23 @@ class BuildReport:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index directory's build lock; IndexBusy if another build holds it."""
+def build_lock(
+    index_dir: Path, *, wait: bool = False, progress: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold the index directory's build lock. When another build holds it: IndexBusy, or with
+    ``wait``, a message and a wait until that build ends."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / LOCK_FILE).open("a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if not wait:
                 raise IndexBusy(f"another reindex is running on {index_dir}") from None
-            raise
+            if progress:
+                progress(f"another process is building the index in {index_dir}: waiting for it to finish")
+            fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -102,17 +109,19 @@ def build_index(
     skipped: Sequence[str] = (),
     progress: Callable[[str], None] | None = None,
     force: bool = False,
+    wait: bool = False,
 ) -> BuildReport:
     """Build a new index from ``articles`` and make it live, atomically.
 
     When the live build (which loads and verifies) was made from exactly these corpus files
     with this model, nothing is rebuilt unless ``force``. Otherwise vectors of passages and
     sentences whose text is unchanged since the live build (same model) are reused. The live
-    build is replaced only after the new one loads and verifies.
+    build is replaced only after the new one loads and verifies. With ``wait``, a build that
+    another process is running is waited for (and then, usually, nothing is left to do).
     """
     started = time.perf_counter()
     try:
-        with build_lock(index_dir):
+        with build_lock(index_dir, wait=wait, progress=progress):
             live = _live_for_reuse(index_dir, embedder.name)
             current = live is not None and live.manifest["format"] == FORMAT_VERSION
             if (
@@ -122,7 +131,7 @@ def build_index(
                 and _up_to_date(live, articles, skipped, ann_min_passages)
             ):
                 return _unchanged_report(live, started)
-            previous = _known_vectors(live) if live is not None else {}
+            previous = _reusable_vectors(index_dir, embedder.name, live)
             del live
             return _build(
                 articles, embedder, index_dir, ann_min_passages, skipped, progress, started, previous
@@ -261,6 +270,23 @@ def _save_sentence_terms(path: Path, sentence_terms: list[list[str]], vocab: dic
     flat = np.fromiter((i for x in ids for i in x), dtype=np.int32, count=int(rows[-1]))
     save_npy(path / "sentence_terms.npy", flat, np.int32)
     save_npy(path / "sentence_term_rows.npy", rows, np.int64)
+
+
+def _reusable_vectors(index_dir: Path, model: str, live: Index | None) -> dict[str, np.ndarray]:
+    """Text hash -> vector from every intact build on disk made with this model: the live one
+    first, then the older ones (so a damaged live build does not cost a full re-embed: the build
+    it fell back to still holds the vectors)."""
+    known = _known_vectors(live) if live is not None else {}
+    for older in complete_builds(index_dir)[::-1]:
+        if live is not None and older == live.path:
+            continue
+        try:
+            build = load_build(older, model=model, for_reuse=True)
+        except IndexProblem:
+            continue
+        for text, vector in _known_vectors(build).items():
+            known.setdefault(text, vector)
+    return known
 
 
 def _live_for_reuse(index_dir: Path, model: str) -> Index | None:

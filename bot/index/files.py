@@ -6,11 +6,38 @@ import contextlib
 import json
 import mmap
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.index.errors import IndexCorrupt
+
+
+def safe_name(name: object) -> bool:
+    """A file name a manifest may list: relative, inside its build, plain parts only."""
+    if not isinstance(name, str) or not name or len(name) > 255 or "\\" in name or "\x00" in name:
+        return False
+    parts = name.split("/")
+    return not name.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+
+
+def regular_file(base: Path, name: str) -> Path:
+    """``base / name`` when it is a regular file reached without following a link (every part
+    below ``base`` checked with lstat, nothing opened); else IndexCorrupt."""
+    if not safe_name(name):
+        raise IndexCorrupt(f"{name[:80]!r} is not a file name inside {base}")
+    here = base
+    parts = name.split("/")
+    for i, part in enumerate(parts):
+        here = here / part
+        mode = here.lstat().st_mode  # FileNotFoundError when missing
+        last = i == len(parts) - 1
+        if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) if last else stat.S_ISDIR(mode)):
+            raise IndexCorrupt(f"{here} is a link or not a {'file' if last else 'folder'}")
+    return here
 
 
 def write_atomic(path: Path, text: str) -> None:

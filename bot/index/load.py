@@ -4,6 +4,7 @@ fall back to an older intact build when the live one is damaged."""
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import numpy as np
 from bot import answer_types
 from bot.index.dense import DenseSearch, open_dense
 from bot.index.errors import IndexCorrupt, IndexFormatOutdated, IndexMismatch, IndexMissing, IndexProblem
-from bot.index.files import random_access
+from bot.index.files import random_access, regular_file, safe_name
 from bot.index.keyword import KeywordIndex
 from bot.index.legacy import legacy_passage_arrays
 from bot.index.manifest import FORMAT_VERSION, REUSABLE_FORMATS, check_files, read_manifest
@@ -89,25 +90,44 @@ class Index:
 
 
 def live_build(index_dir: Path) -> Path:
-    """The directory of the live build. Raises IndexMissing when there is none."""
+    """The directory of the live build. Raises IndexMissing when there is none.
+
+    CURRENT, ``builds/`` and the build must be what they seem: a regular file and folders,
+    not links (nothing outside the index directory is ever read through them).
+    """
     pointer = index_dir / CURRENT_FILE
     try:
+        regular_file(index_dir, CURRENT_FILE)
+        if pointer.lstat().st_size > 4096:
+            raise IndexCorrupt(f"{pointer} is too large to name a build")
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise IndexMissing(f"no index in {index_dir}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexCorrupt(f"cannot read {pointer} ({exc})") from None
-    if not name or "/" in name or "\\" in name or name.startswith("."):
+    if not name or "/" in name or "\\" in name or name.startswith(".") or not safe_name(name):
         raise IndexCorrupt(f"{pointer} does not name a build")
-    return index_dir / BUILDS_DIR / name
+    build = index_dir / BUILDS_DIR / name
+    if not (_real_dir(index_dir / BUILDS_DIR) and _real_dir(build)):
+        raise IndexCorrupt(f"{pointer} names {name[:80]!r}, which is missing or not a folder of builds/")
+    return build
+
+
+def _real_dir(path: Path) -> bool:
+    """A folder that is not a link (lstat: a link is never followed)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISDIR(mode) and not stat.S_ISLNK(mode)
 
 
 def complete_builds(index_dir: Path) -> list[Path]:
-    """Finished build directories, oldest first (names sort by time)."""
+    """Finished build directories, oldest first (names sort by time); links are not builds."""
     builds = index_dir / BUILDS_DIR
-    if not builds.is_dir():
+    if not _real_dir(builds):
         return []
-    return sorted(e for e in builds.iterdir() if e.is_dir() and not e.name.startswith("."))
+    return sorted(e for e in builds.iterdir() if not e.name.startswith(".") and _real_dir(e))
 
 
 def load_index(index_dir: Path, *, model: str | None = None, fallback: bool = False) -> Index:
@@ -140,6 +160,8 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
 
     ``for_reuse`` also accepts an older format whose vectors a new build can take over.
     """
+    if not _real_dir(path):
+        raise IndexCorrupt(f"index build {path.name} is missing or not a folder")
     manifest = read_manifest(path, formats=REUSABLE_FORMATS if for_reuse else (FORMAT_VERSION,))
     if not for_reuse and manifest.get("answer_types") != answer_types.SIGNATURE:
         raise IndexFormatOutdated("the index was built with other answer-kind patterns than this version's")

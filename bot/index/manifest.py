@@ -16,6 +16,7 @@ from bot import answer_types
 from bot.checksums import file_hash
 from bot.index.dense import ANN_FILE, SEARCH_KINDS
 from bot.index.errors import IndexCorrupt, IndexFormatOutdated, IndexMismatch
+from bot.index.files import regular_file, safe_name
 from bot.models import Article
 
 FORMAT_VERSION = 5
@@ -33,48 +34,139 @@ _FIELDS = (
 )
 
 
+MAX_MANIFEST_BYTES = 256 << 20  # a million articles' hashes fit many times over
+KNOWN_KEYS = frozenset(
+    {
+        "format",
+        "model",
+        "dimension",
+        "normalized",
+        "metric",
+        "built_at",
+        "counts",
+        "corpus",
+        "skipped",
+        "search",
+        "answer_types",
+        "question_encoder",
+        "files",
+    }
+)
+COUNTS = ("articles", "passages", "sentences", "quotations")
+_HEX = frozenset("0123456789abcdef")
+
+
+def required_files(format_version: int, search_kind: str) -> set[str]:
+    """The files a build of this format must list in its manifest (the loader opens no other)."""
+    files = {"articles.jsonl", "vectors.npy", "sentences.npy", "quotations.jsonl", "quotes.npy"}
+    files |= {"quote_contexts.npy", "names.json", "keyword/params.index.json", "keyword/vocab.index.json"}
+    files |= {f"keyword/{part}.csc.index.npy" for part in ("data", "indices", "indptr")}
+    files |= {"passages.npy", "sentence_spans.npy"} if format_version >= 4 else {"passages.jsonl"}
+    if format_version >= 3:
+        files |= {"sentence_terms.npy", "sentence_term_rows.npy"}
+    if format_version >= 5:
+        files.add("sentence_types.npy")
+    if search_kind != "exact":
+        files.add(ANN_FILE)
+    return files
+
+
 def read_manifest(path: Path, formats: Sequence[int] = (FORMAT_VERSION,)) -> dict[str, Any]:
-    """The manifest of the build directory ``path``, checked for its fields and format."""
+    """The manifest of the build directory ``path``, checked against its schema: any file that
+    is not one (too large, too deep, a field of the wrong kind, an unknown field, a file list
+    that leaves the build or lacks a file) is damage, raised as IndexCorrupt."""
     file = path / MANIFEST_FILE
     try:
+        regular_file(path, MANIFEST_FILE)
+        if file.lstat().st_size > MAX_MANIFEST_BYTES:
+            raise IndexCorrupt(f"{file} is larger than a manifest can be")
         manifest = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexCorrupt(f"index build {path.name} has no manifest") from None
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"cannot read {file} ({exc})") from None
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+        reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise IndexCorrupt(f"cannot read {file} ({reason})") from None
     if not isinstance(manifest, dict):
         raise IndexCorrupt(f"{file} is not a manifest")
-    if manifest.get("format") not in formats:
-        outdated = manifest.get("format") in REUSABLE_FORMATS
-        raise (IndexFormatOutdated if outdated else IndexMismatch)(
-            f"the index has format {manifest.get('format')!r}, this version reads {FORMAT_VERSION}"
+    version = manifest.get("format")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise IndexCorrupt(f"{file} has no valid format number (it says {_shown(version)})")
+    if version not in formats:
+        if version in REUSABLE_FORMATS:
+            raise IndexFormatOutdated(f"the index was written by an older version (format {version})")
+        raise IndexMismatch(
+            f"the index has format {version}, which this version does not read (it reads {FORMAT_VERSION})"
         )
-    for key, kind in _FIELDS:
-        if not isinstance(manifest.get(key), kind):
-            raise IndexCorrupt(f"{file} has no valid {key!r}")
-    search = manifest["search"]
-    if search.get("kind") not in SEARCH_KINDS or (search["kind"] != "exact") != (
-        ANN_FILE in manifest["files"]
-    ):
-        raise IndexCorrupt(f"{file} describes its vector search wrongly")
+    problem = _schema_problem(manifest, strict=version == FORMAT_VERSION)
+    if problem:
+        raise IndexCorrupt(f"{file} {problem}")
     return manifest
 
 
+def _schema_problem(m: dict[str, Any], *, strict: bool) -> str | None:
+    """What is wrong with a manifest's fields, or None."""
+    unknown = sorted(set(m) - KNOWN_KEYS) if strict else []
+    if unknown:
+        return f"has an unknown field {unknown[0][:40]!r}"
+    for key, kind in _FIELDS:
+        if not isinstance(m.get(key), kind) or isinstance(m.get(key), bool):
+            return f"has no valid {key!r}"
+    if not 1 <= m["dimension"] <= 65536:
+        return "has no valid 'dimension'"
+    counts = m["counts"]
+    if any(not _count(counts.get(k)) for k in COUNTS):
+        return "has no valid 'counts'"
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in m["corpus"].items()):
+        return "has no valid 'corpus'"
+    skipped = m.get("skipped", [])
+    if not isinstance(skipped, list) or not all(isinstance(x, str) for x in skipped):
+        return "has no valid 'skipped'"
+    search = m["search"]
+    if search.get("kind") not in SEARCH_KINDS or (search["kind"] != "exact") != (ANN_FILE in m["files"]):
+        return "describes its vector search wrongly"
+    files = m["files"]
+    for name, meta in files.items():
+        if not safe_name(name):
+            return f"lists a file outside its build ({name[:80]!r})"
+        if not (
+            isinstance(meta, dict)
+            and _count(meta.get("bytes"))
+            and isinstance(meta.get("sha256"), str)
+            and len(meta["sha256"]) == 64
+            and set(meta["sha256"]) <= _HEX
+        ):
+            return f"lists its file {name[:80]!r} wrongly"
+    missing = sorted(required_files(m["format"], search["kind"]) - set(files))
+    if missing:
+        return f"does not list the file {missing[0]}"
+    return None
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shown(value: object) -> str:
+    return repr(value)[:40]
+
+
 def check_files(path: Path, manifest: dict[str, Any]) -> None:
-    """Every file the manifest lists is there with its size and, up to a size, its checksum.
+    """Every file the manifest lists is a regular file inside the build (no link out) with its
+    size and, up to a size, its checksum.
 
     Files larger than HASH_CHECK_BYTES are checked by size and shape only, so that loading a
     very large index does not read all of it (a damaged one still fails the shape checks).
     """
-    try:
-        for name, meta in manifest["files"].items():
-            file = path / name
-            if ".." in Path(name).parts or not file.is_file() or file.stat().st_size != int(meta["bytes"]):
-                raise IndexCorrupt(f"index file {name} is missing or damaged")
-            if file.stat().st_size <= HASH_CHECK_BYTES and file_hash(file) != meta["sha256"]:
-                raise IndexCorrupt(f"index file {name} does not match its checksum (damaged or edited)")
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise IndexCorrupt(f"the manifest of {path.name} lists its files wrongly ({exc})") from None
+    for name, meta in manifest["files"].items():
+        try:
+            file = regular_file(path, name)
+            size = file.lstat().st_size
+        except (IndexCorrupt, OSError):
+            raise IndexCorrupt(f"index file {name} is missing or damaged") from None
+        if size != int(meta["bytes"]):
+            raise IndexCorrupt(f"index file {name} is missing or damaged")
+        if size <= HASH_CHECK_BYTES and file_hash(file) != meta["sha256"]:
+            raise IndexCorrupt(f"index file {name} does not match its checksum (damaged or edited)")
 
 
 def list_files(build: Path) -> dict[str, dict[str, Any]]:

@@ -22,7 +22,7 @@ from bot.answer_types import wanted_types
 from bot.embedding import Embedder
 from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span
-from bot.questions import Question, make_question
+from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
 from bot.ranking.score import MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
@@ -84,7 +84,7 @@ class Retriever:
         if isinstance(question, str):
             cleaned, notice = make_question(question)
             if cleaned is None:
-                return Answer(question=question, answered=False, hits=(), message=notice)
+                return Answer(question=echo(question), answered=False, hits=(), message=notice)
             question = cleaned
         if not self.index.passages:
             return Answer(question=question.raw, answered=False, hits=())
