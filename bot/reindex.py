@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from bot.cli import add_location_args, emit, note, run, settings_from_args
-from bot.embedding import SentenceTransformerEmbedder, load_embedder
+from bot.embedding import load_embedder
 from bot.engine import rebuild
 
 
@@ -33,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
 def _reindex(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
-    if isinstance(embedder, SentenceTransformerEmbedder) and not args.quiet:
-        embedder.show_progress = True  # a progress bar on long builds
     report, skipped = rebuild(
         settings, embedder, skip_bad=args.skip_bad, progress=None if args.quiet else note, force=args.force
     )

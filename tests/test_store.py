@@ -436,7 +436,7 @@ def test_the_graph_is_memory_mapped_and_must_hold_every_passage(
 def test_a_build_embeds_a_chunk_at_a_time_with_the_same_vectors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.index.build
+    import bot.index.vectors
 
     class Batches(HashEmbedder):
         def embed(self, texts):
@@ -446,7 +446,7 @@ def test_a_build_embeds_a_chunk_at_a_time_with_the_same_vectors(
     articles = write_big_corpus(tmp_path / "big", 2)
     whole, chunked = Batches(), Batches()
     one = build_index(articles, whole, tmp_path / "one")
-    monkeypatch.setattr(bot.index.build, "EMBED_CHUNK", 7)
+    monkeypatch.setattr(bot.index.vectors, "EMBED_CHUNK", 7)
     messages: list[str] = []
     build_index(articles, chunked, tmp_path / "many", progress=messages.append)
     assert whole.largest == one.computed > 7 and chunked.largest == 7 and chunked.calls == one.computed

@@ -62,6 +62,14 @@ class CaseTree(app_commands.CommandTree):
         """One handler for every app command: a short answer to the user, the traceback to the log."""
         message = error_message(error)
         original = getattr(error, "original", error)
+        if isinstance(error, app_commands.CommandOnCooldown):  # a line per command, refusals too
+            log.info(
+                "/%s user=%s guild=%s refused=cooldown retry_after=%.1f",
+                interaction.command.name if interaction.command else "?",
+                interaction.user.id,
+                interaction.guild_id,
+                error.retry_after,
+            )
         if message is None:
             log.warning("an interaction expired before it was answered: %s", describe_failure(original))
             return  # Discord no longer takes anything for it
@@ -145,13 +153,16 @@ def make_bot(settings: Settings, *, sync_global: bool = False) -> CaseBot | Shar
 
 def serve(settings: Settings, *, sync_global: bool = False) -> int:
     """Run the bot until it is stopped; the exit status (errors: one line on stderr)."""
-    import sys
+    import aiohttp
 
+    from bot.cli import note
     from bot.embedding import ModelError
     from bot.engine import CorpusBroken
     from bot.index import IndexProblem
 
     discord.utils.setup_logging(level=logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_printable_record)  # corpus text in a log line never drives the terminal
     point_at(settings.discord_api_base, settings.discord_gateway_url)
     bot = make_bot(settings, sync_global=sync_global)
 
@@ -162,11 +173,31 @@ def serve(settings: Settings, *, sync_global: bool = False) -> int:
     try:
         asyncio.run(run())
     except discord.LoginFailure:
-        print("error: Discord refused DISCORD_TOKEN (401): check the token or reset it.", file=sys.stderr)
+        note("error: Discord refused DISCORD_TOKEN (401): check the token or reset it.")
         return 2
     except (CorpusBroken, IndexProblem, ModelError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        note(f"error: {exc}")
+        return 1
+    except (TimeoutError, aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+        note(f"error: cannot reach Discord ({_one_line(exc)}): check the network and try again")
+        return 1
+    except (discord.HTTPException, discord.ConnectionClosed) as exc:
+        note(f"error: Discord stopped the bot ({_one_line(exc)})")
         return 1
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+def _printable_record(record: logging.LogRecord) -> bool:
+    """A logging filter: the message with its control characters escaped (bot.terminal)."""
+    from bot.terminal import printable
+
+    message = record.getMessage()
+    record.msg, record.args = printable(message), None
+    return True

@@ -50,16 +50,16 @@ from bot.index.derive import Derived, derive
 from bot.index.errors import IndexBusy, IndexProblem, IndexWriteError
 from bot.index.files import fsync_dir, save_npy, write_atomic, write_jsonl
 from bot.index.keyword import write_keyword
-from bot.index.load import BUILDS_DIR, CURRENT_FILE, Index, complete_builds, live_build, load_build
+from bot.index.load import BUILDS_DIR, CURRENT_FILE, Index, live_build, load_build
 from bot.index.manifest import FORMAT_VERSION, MANIFEST_FILE, list_files, new_manifest
 from bot.index.tables import article_to_json, passage_arrays, quotation_to_json
+from bot.index.vectors import reusable_vectors, vectors_for
 from bot.models import Article
 
 if TYPE_CHECKING:
     from bot.embedding.base import Embedder
 
 LOCK_FILE = ".lock"
-EMBED_CHUNK = 32_768  # texts embedded at a time in a build
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def build_index(
                 and _up_to_date(live, articles, skipped, ann_min_passages)
             ):
                 return _unchanged_report(live, started)
-            previous = _reusable_vectors(index_dir, embedder.name, live)
+            previous = reusable_vectors(index_dir, embedder.name, live)
             del live
             return _build(
                 articles, embedder, index_dir, ann_min_passages, skipped, progress, started, previous
@@ -141,10 +141,13 @@ def build_index(
 
 
 def _write_error_message(index_dir: Path, exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    code = exc.errno
+    if code is None and "requested and" in str(exc) and "written" in str(exc):
+        code = errno.ENOSPC  # numpy's short write ("N requested and M written"): the disk is full
+    reason = os.strerror(code) if code else exc.strerror or str(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT):
         fix = "free some disk space"
-    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST, errno.ENOTDIR):
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST, errno.ENOTDIR):
         fix = "make it a writable directory (or point CASEBOT_INDEX_DIR at one)"
     else:
         fix = "fix the cause"
@@ -172,7 +175,9 @@ def _build(
     derived = derive(articles)
     groups = derived.embedded_texts()
     texts = [t for group in groups for t in group]
-    all_vectors, computed = _vectors_for(texts, [text_hash(t) for t in texts], previous, embedder, progress)
+    all_vectors, computed = vectors_for(
+        texts, [text_hash(t) for t in texts], previous, embedder, progress, [len(g) for g in groups]
+    )
     bounds = np.cumsum([len(g) for g in groups])[:-1]
     vectors, sentence_vectors, quote_vectors, context_vectors = np.split(all_vectors, bounds)
     # what answers questions for this model (an export made now, while the model is loaded)
@@ -272,23 +277,6 @@ def _save_sentence_terms(path: Path, sentence_terms: list[list[str]], vocab: dic
     save_npy(path / "sentence_term_rows.npy", rows, np.int64)
 
 
-def _reusable_vectors(index_dir: Path, model: str, live: Index | None) -> dict[str, np.ndarray]:
-    """Text hash -> vector from every intact build on disk made with this model: the live one
-    first, then the older ones (so a damaged live build does not cost a full re-embed: the build
-    it fell back to still holds the vectors)."""
-    known = _known_vectors(live) if live is not None else {}
-    for older in complete_builds(index_dir)[::-1]:
-        if live is not None and older == live.path:
-            continue
-        try:
-            build = load_build(older, model=model, for_reuse=True)
-        except IndexProblem:
-            continue
-        for text, vector in _known_vectors(build).items():
-            known.setdefault(text, vector)
-    return known
-
-
 def _live_for_reuse(index_dir: Path, model: str) -> Index | None:
     """The live build if it loads with this model (an older format too: its vectors serve)."""
     try:
@@ -324,62 +312,6 @@ def _unchanged_report(live: Index, started: float) -> BuildReport:
         search=str(live.manifest["search"]["kind"]),
         unchanged=True,
     )
-
-
-def _known_vectors(old: Index) -> dict[str, np.ndarray]:
-    """Text hash -> vector from the live build (loaded with the same model).
-
-    Passage vectors (float32) come first: a text that was a passage keeps its full vector, and
-    only a new passage whose text was a sentence before takes the float16 one (a difference in
-    the fourth decimal of a cosine).
-    """
-    known: dict[str, np.ndarray] = {}
-    table = old.passages
-    bodies = [old.articles[d].body for d in table.doc_ids]
-    for i, (a, start, end) in enumerate(
-        zip(table.article_of.tolist(), table.starts.tolist(), table.ends.tolist(), strict=True)
-    ):
-        known.setdefault(text_hash(bodies[a][start:end]), old.vectors[i])
-    owners = np.repeat(table.article_of, table.sentence_counts).tolist()
-    for k, (a, (start, end)) in enumerate(zip(owners, table.spans.tolist(), strict=True)):
-        known.setdefault(text_hash(bodies[a][start:end]), old.sentence_vectors[k])
-    for i, q in enumerate(old.quotations):
-        known.setdefault(text_hash(q.text), old.quote_vectors[i])
-        known.setdefault(text_hash(q.context_text(old.articles[q.doc_id].body)), old.quote_context_vectors[i])
-    return known
-
-
-def _vectors_for(
-    texts: list[str],
-    hashes: list[str],
-    previous: dict[str, np.ndarray],
-    embedder: Embedder,
-    progress: Callable[[str], None] | None,
-) -> tuple[np.ndarray, int]:
-    """Every text's vector: the live build's where the text is unchanged, else embedded, a
-    chunk at a time straight into the result (one copy of the vectors, not two: 8.7 GB less at
-    the peak of a 1M-passage build)."""
-    todo = [i for i, h in enumerate(hashes) if h not in previous]
-    out: np.ndarray | None = None
-    if previous:
-        dim = len(next(iter(previous.values())))
-        out = np.zeros((len(texts), dim), dtype=np.float32)
-        for i, h in enumerate(hashes):
-            if h in previous:
-                out[i] = previous[h]
-    if todo and progress:
-        progress(f"embedding {len(todo)} texts")
-    for first in range(0, len(todo), EMBED_CHUNK):
-        rows = todo[first : first + EMBED_CHUNK]
-        if progress and len(todo) > EMBED_CHUNK:
-            progress(f"embedding texts {first + 1}-{first + len(rows)} of {len(todo)}")
-        fresh = embedder.embed([texts[i] for i in rows])
-        if out is None:  # the width from the vectors (asking the embedder could load a second runtime)
-            out = np.zeros((len(texts), fresh.shape[1]), dtype=np.float32)
-        out[rows] = fresh
-    if out is None:  # nothing to embed and nothing known: an empty corpus
-        out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    return out, len(todo)
 
 
 def _remove_leftovers(index_dir: Path) -> None:

@@ -130,7 +130,12 @@ def write_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[
     data = np.ascontiguousarray(vectors, dtype=np.float32)
     index.train(data)  # the per-dimension ranges of the 8-bit codes
     index.add(data)
-    faiss.write_index(index, str(path / ANN_FILE))
+    # written by Python, not by FAISS: a full disk is an OSError like any other file's
+    graph = faiss.serialize_index(index)
+    with (path / ANN_FILE).open("wb") as fh:
+        fh.write(memoryview(graph))
+        fh.flush()
+        os.fsync(fh.fileno())
     return search
 
 
