@@ -306,6 +306,12 @@ def test_cooldown_is_friendly(harness: Harness) -> None:
     assert all(r.followups for r in replies[:3])
     last = replies[3]
     assert last.callbacks[0]["type"] == 4 and "asking quickly" in last.callbacks[0]["data"]["content"]
+    deadline = time.monotonic() + 10  # the refusal has its log line, as every command does
+    while (
+        f"user={user} guild={GUILD_ID} refused=cooldown" not in harness.log() and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert f"/ask user={user} guild={GUILD_ID} refused=cooldown" in harness.log()
 
 
 def test_burst_of_twenty_is_acknowledged_in_time_and_answered(harness: Harness) -> None:

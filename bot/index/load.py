@@ -148,7 +148,7 @@ def load_index(index_dir: Path, *, model: str | None = None, fallback: bool = Fa
         except IndexProblem:
             continue
         index.warning = (
-            f"{damaged} Until then the bot answers from the previous build {older.name} "
+            f"{damaged}. Until then the bot answers from the previous build {older.name} "
             f"(built {index.built_at})."
         )
         return index
