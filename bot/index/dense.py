@@ -133,7 +133,7 @@ def write_dense(path: Path, vectors: np.ndarray, ann_min_passages: int) -> dict[
     # written by Python, not by FAISS: a full disk is an OSError like any other file's
     graph = faiss.serialize_index(index)
     with (path / ANN_FILE).open("wb") as fh:
-        fh.write(memoryview(graph))
+        fh.write(graph.data)
         fh.flush()
         os.fsync(fh.fileno())
     return search
