@@ -7,29 +7,33 @@ opens with a front-matter block::
     title: ...            (required)
     author: ...           (optional)
     outlet: ...           (optional)
-    published: YYYY-MM-DD (optional)
+    published: YYYY-MM-DD (optional; "June 6, 2018" and ISO date-times are read too)
     url: https://...      (optional)
     credit: ...           (optional: a photo credit, kept out of the article text)
     ---
     First paragraph...
 
-The article id is the file name without its extension.
+The article id is the file name without its extension when that is a plain name (letters,
+digits, '.', '_', '-'), else its slug ("Kim K (Bustle).md" -> "kim-k-bustle"). Field names that
+other tools use (``date``, ``byline``, ``source``, ...: ``corpus_fields.SYNONYMS``) are read as
+ours; a ``.txt`` file whose body has no blank line takes each line as a paragraph. The body is
+otherwise kept exactly as written: every quotation is verbatim to the file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.corpus_fields import SYNONYMS, normalise_date, slug
 from bot.models import Article
 
 CORPUS_SUFFIXES = (".md", ".txt")
 IGNORED_FILES = frozenset({"readme.md", "readme.txt"})
 FIELDS = ("title", "author", "outlet", "published", "url", "credit")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -108,7 +112,11 @@ def parse_article(file_name: str, data: bytes) -> Article:
 
     doc_id = Path(file_name).stem
     if not _DOC_ID.match(doc_id):
-        raise CorpusError(file_name, None, "file name must use only letters, digits, '.', '_' and '-'")
+        doc_id = slug(doc_id)
+        if not doc_id:
+            raise CorpusError(
+                file_name, None, "the file name has no letter or digit to make an id from: rename it"
+            )
     if not lines or lines[0].strip() != "---":
         raise CorpusError(file_name, 1, "missing front matter: the file must start with a '---' line")
     try:
@@ -117,6 +125,7 @@ def parse_article(file_name: str, data: bytes) -> Article:
         raise CorpusError(file_name, 1, "front matter is not closed by a '---' line") from None
 
     meta: dict[str, str | None] = {}
+    given_as: dict[str, tuple[str, int]] = {}  # field -> (the name it was given as, its line)
     for i in range(1, close):
         line_no = i + 1
         raw = lines[i].strip()
@@ -126,10 +135,15 @@ def parse_article(file_name: str, data: bytes) -> Article:
         key = key.strip().lower()
         if not sep or not key:
             raise CorpusError(file_name, line_no, f"expected 'key: value', got {raw[:60]!r}")
+        name = key
+        key = SYNONYMS.get(key.replace("-", "_"), key)
         if key not in FIELDS:
-            raise CorpusError(file_name, line_no, f"unknown field {key!r} (known: {', '.join(FIELDS)})")
+            raise CorpusError(file_name, line_no, f"unknown field {name!r} (known: {', '.join(FIELDS)})")
         if key in meta:
-            raise CorpusError(file_name, line_no, f"field {key!r} is given twice")
+            first, at = given_as[key]
+            also = f" (line {at} as {first!r})" if first != name else ""
+            raise CorpusError(file_name, line_no, f"field {key!r} is given twice{also}: keep one")
+        given_as[key] = (name, line_no)
         meta[key] = _check_field(file_name, line_no, key, _unquote(value.strip()))
 
     if not meta.get("title"):
@@ -139,6 +153,9 @@ def parse_article(file_name: str, data: bytes) -> Article:
     while body_first < len(lines) and not lines[body_first].strip():
         body_first += 1
     body = "\n".join(lines[body_first:]).rstrip()
+    if Path(file_name).suffix.lower() == ".txt" and "\n" in body and not _BLANK_LINE.search(body):
+        # plain text with one paragraph a line (as copied from a web page): each line a paragraph
+        body = "\n\n".join(line.strip() for line in body.split("\n") if line.strip())
     if not body:
         raise CorpusError(file_name, close + 2, "the article has no body text after the front matter")
 
@@ -169,13 +186,9 @@ def _check_field(file_name: str, line_no: int, key: str, value: str) -> str | No
         raise CorpusError(file_name, line_no, f"field {key!r} contains control characters")
     if key == "published":
         try:
-            if not _DATE.match(value):
-                raise ValueError
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise CorpusError(
-                file_name, line_no, f"published must be a date as YYYY-MM-DD, not {value!r}"
-            ) from None
+            return normalise_date(value)
+        except ValueError as exc:
+            raise CorpusError(file_name, line_no, str(exc)) from None
     if key == "url" and not re.match(r"^https?://\S+$", value):
         raise CorpusError(file_name, line_no, f"url must start with http:// or https://, not {value!r}")
     return value

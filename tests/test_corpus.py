@@ -69,3 +69,78 @@ def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
     loaded = load_corpus(tmp_path)
     assert len(loaded.articles) == 1
     assert "same article id" in str(loaded.errors[0])
+
+
+@pytest.mark.parametrize(
+    ("written", "date"),
+    [
+        ("2018-06-06", "2018-06-06"),
+        ("2018-06-06T18:54:00-04:00", "2018-06-06"),  # the date as published, not moved to UTC
+        ("2018-06-06T23:30:00Z", "2018-06-06"),
+        ("2018-06-06 18:54", "2018-06-06"),
+        ("2018/6/6", "2018-06-06"),
+        ("June 6, 2018", "2018-06-06"),
+        ("Jun. 6, 2018", "2018-06-06"),
+        ("june 6 2018", "2018-06-06"),
+        ("Wednesday, June 6, 2018", "2018-06-06"),
+        ("Wed, Jun 6, 2018 6:54 PM EDT", "2018-06-06"),
+        ("June 6th, 2018 at 6:54 p.m.", "2018-06-06"),
+        ("6 June 2018", "2018-06-06"),
+        ("Sept. 30, 2020", "2020-09-30"),
+        ('"August 28, 2020"', "2020-08-28"),
+    ],
+)
+def test_common_date_forms_are_read_as_iso_dates(written: str, date: str) -> None:
+    article = parse_article("x.md", f"---\ntitle: x\npublished: {written}\n---\nbody\n".encode())
+    assert article.published == date
+
+
+@pytest.mark.parametrize(
+    "written", ["06/07/2018", "June 31, 2018", "Juno 6, 2018", "2018", "next Tuesday", "2018-02-30"]
+)
+def test_dates_that_cannot_be_read_name_the_forms_that_can(written: str) -> None:
+    with pytest.raises(CorpusError) as info:
+        parse_article("x.md", f"---\ntitle: x\npublished: {written}\n---\nbody\n".encode())
+    assert info.value.line == 3 and "YYYY-MM-DD" in str(info.value)
+
+
+def test_field_names_of_other_tools_are_read_as_ours() -> None:
+    data = b"---\nheadline: H\nbyline: B. Writer\nsource: Outlet\ndate: June 6, 2018\nlink: https://example.com/a\n---\nbody\n"
+    article = parse_article("x.md", data)
+    assert (article.title, article.author, article.outlet, article.published, article.url) == (
+        "H",
+        "B. Writer",
+        "Outlet",
+        "2018-06-06",
+        "https://example.com/a",
+    )
+    with pytest.raises(CorpusError) as info:
+        parse_article("x.md", b"---\ntitle: x\ndate: 2018-06-06\npublished: 2018-06-07\n---\nbody\n")
+    assert info.value.line == 4 and "given twice (line 3 as 'date')" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "doc_id"),
+    [
+        ("alice-marie-johnson-bustle.md", "alice-marie-johnson-bustle"),
+        ("Kim K's Reaction (Bustle).md", "kim-k-s-reaction-bustle"),
+        ("Café Crème – 2018.txt", "cafe-creme-2018"),
+        ("AP_story.v2.md", "AP_story.v2"),  # a plain name keeps its id as it is
+    ],
+)
+def test_any_file_name_gives_an_id(name: str, doc_id: str) -> None:
+    assert parse_article(name, b"---\ntitle: x\n---\nbody\n").doc_id == doc_id
+
+
+def test_a_file_name_without_letters_or_digits_is_refused() -> None:
+    with pytest.raises(CorpusError, match="rename it"):
+        parse_article("()!.md", b"---\ntitle: x\n---\nbody\n")
+
+
+def test_plain_text_with_one_paragraph_a_line() -> None:
+    data = b"---\ntitle: x\n---\nFirst paragraph.\nSecond paragraph.\n  Third one.\n"
+    assert parse_article("x.txt", data).body == "First paragraph.\n\nSecond paragraph.\n\nThird one."
+    # with blank lines, or in Markdown, single line breaks stay inside their paragraph
+    assert parse_article("x.md", data).body == "First paragraph.\nSecond paragraph.\n  Third one."
+    mixed = b"---\ntitle: x\n---\nOne\nstill one.\n\nTwo.\n"
+    assert parse_article("x.txt", mixed).body == "One\nstill one.\n\nTwo."
