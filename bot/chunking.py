@@ -28,6 +28,21 @@ _ATTRIBUTION_START = re.compile(
 )
 
 
+# Words that stand before a name and never end a sentence ("Ms. Johnson", "Dr. Jones"), a lone
+# initial ("U.S. Judge J. Doe"), and month abbreviations before a day ("Jan. 5"): a sentence
+# that a segmenter ends on one of them continues with the next.
+_TITLES = (
+    "mr|ms|mrs|mx|dr|prof|rev|fr|sr|sen|rep|gov|gen|lt|col|maj|sgt|capt|cmdr|adm|supt|det|insp|atty|"
+    "hon|pres|st|mt|ft|messrs|mmes"
+)
+_MONTHS = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+_ENDS_ON_TITLE = re.compile(rf"(?:^|[\s(\[\u201c\"'])(?i:{_TITLES})\.$")
+# a lone capital after a capitalised word or at the start ("Judge J.", "J."), not "an A."
+_ENDS_ON_INITIAL = re.compile(r"(?:^|(?:^|\s)[A-Z][\w'\u2019-]*\s+)[A-Z]\.$")
+_ENDS_ON_MONTH = re.compile(rf"(?:^|\s)(?i:{_MONTHS})\.$")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+
+
 def paragraphs(body: str) -> list[Span]:
     """Spans of the body's paragraphs (runs of non-blank lines), whitespace trimmed."""
     spans: list[Span] = []
@@ -53,8 +68,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 
     Uses sentencex (Wikimedia's maintained segmenter: abbreviations such as Ms., U.S., Jr.),
     then joins a quotation that ends in "!" or "?" to the attribution that follows it
-    ("BEST NEWS EVER!!!!" Kardashian wrote ...), and a piece that starts in lower case to the
-    sentence before it. A quotation that ends in a period ends its sentence.
+    ("BEST NEWS EVER!!!!" Kardashian wrote ...), a piece that starts in lower case to the
+    sentence before it, and a piece that follows a title or a lone initial ("Ms.", "Dr.", "J.")
+    or a month before its day ("Jan. 5"). A quotation that ends in a period ends its sentence.
     """
     from sentencex import segment  # type: ignore[attr-defined]  # exported lazily
 
@@ -83,11 +99,26 @@ def _merge_attributions(text: str, spans: list[Span]) -> list[Span]:
         current = text[span.start : span.end]
         if merged:
             previous = text[merged[-1].start : merged[-1].end]
-            if current[:1].islower() or (_is_whole_quotation(previous) and _ATTRIBUTION_START.match(current)):
+            if (
+                current[:1].islower()
+                or (_is_whole_quotation(previous) and _ATTRIBUTION_START.match(current))
+                or _ENDS_ON_TITLE.search(previous)
+                or (_ENDS_ON_INITIAL.search(previous) and _continues_a_name(current))
+                or (_ENDS_ON_MONTH.search(previous) and current[:1].isdigit())
+            ):
                 merged[-1] = Span(merged[-1].start, span.end)
                 continue
         merged.append(span)
     return merged
+
+
+def _continues_a_name(piece: str) -> bool:
+    """The piece opens with a capitalised word that is no common opener of a sentence ("Doe",
+    not "Then", "She", "The"): what follows an initial in a name."""
+    from bot.analysis import STOPWORDS
+
+    word = _FIRST_WORD.match(piece)
+    return bool(word and word.group()[0].isupper() and word.group().casefold() not in STOPWORDS)
 
 
 def _is_whole_quotation(sentence: str) -> bool:

@@ -81,3 +81,53 @@ def test_a_giant_sentence_is_cut_at_whitespace() -> None:
     assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
     assert all(body[p.start : p.end] == p.text for p in passages)
     assert " ".join(p.text for p in passages).split() == body.split()
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "The press secretary Sarah Sanders stressed that Ms. Johnson had served two decades. "
+            "She was freed.",
+            [
+                "The press secretary Sarah Sanders stressed that Ms. Johnson had served two decades.",
+                "She was freed.",
+            ],
+        ),
+        (
+            "\u201cWe thank Mr. Trump and Ms. Johnson,\u201d she said. It was over.",
+            ["\u201cWe thank Mr. Trump and Ms. Johnson,\u201d she said.", "It was over."],
+        ),
+        (
+            "Dr. Smith met Mrs. Jones on Jan. 5 in St. Louis. They talked.",
+            ["Dr. Smith met Mrs. Jones on Jan. 5 in St. Louis.", "They talked."],
+        ),
+        (
+            "The U.S. Court of Appeals agreed. Judge J. Doe wrote the opinion.",
+            ["The U.S. Court of Appeals agreed.", "Judge J. Doe wrote the opinion."],
+        ),
+        (
+            "Sen. Ames and Gov. Bell spoke. Rep. Cole did not.",
+            ["Sen. Ames and Gov. Bell spoke.", "Rep. Cole did not."],
+        ),
+        ("Martin Luther King Jr. spoke. It rained.", ["Martin Luther King Jr. spoke.", "It rained."]),
+        ("She moved to the U.S. She then left.", ["She moved to the U.S.", "She then left."]),
+        ("She got an A. Then she left.", ["She got an A.", "Then she left."]),
+        ("It was Plan B. The end.", ["It was Plan B.", "The end."]),
+    ],
+)
+def test_sentences_split_where_a_reader_splits_them(text: str, sentences: list[str]) -> None:
+    assert [text[s.start : s.end] for s in split_sentences(text)] == sentences
+
+
+def test_no_sentence_of_the_corpus_ends_on_a_title_or_an_initial() -> None:
+    import re
+
+    from bot.corpus import load_corpus
+    from tests.conftest import TEST_CORPUS
+
+    ends = re.compile(r"(?:\b(?:Mr|Ms|Mrs|Dr|Sen|Rep|Gov|Gen|St|Prof|Rev)|(?:^|\s)[A-Z])\.$")
+    for article in load_corpus(TEST_CORPUS).articles:
+        for passage in make_passages(article):
+            for s in passage.sentences:
+                assert not ends.search(article.body[s.start : s.end]), article.body[s.start : s.end]
