@@ -12,6 +12,9 @@ from collections.abc import Iterator
 
 from bot.models import Article, Passage, Span
 
+# The version of the rules below (sentences and passages): a build made under other rules is
+# rebuilt on first use, its vectors reused for every text that did not change.
+SENTENCE_RULES = 2
 MAX_PASSAGE_CHARS = 900  # quoted with markers and a citation, a passage fits a 1,024-char field
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")

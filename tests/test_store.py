@@ -211,6 +211,22 @@ def test_sentence_kinds_are_stored_and_other_patterns_mean_a_rebuild(
     assert engine.index.sentence_types.tolist() == expected
 
 
+def test_a_build_made_under_older_sentence_rules_is_rebuilt_reusing_its_vectors(
+    settings: Settings, fake_embedder: HashEmbedder
+) -> None:
+    from bot.index import IndexFormatOutdated
+
+    _build(settings, fake_embedder)
+    _edit_manifest(
+        load_index(settings.index_dir).path, lambda m: m.pop("sentences")
+    )  # as before rules had a version
+    with pytest.raises(IndexFormatOutdated, match="text analysis"):
+        load_index(settings.index_dir)
+    fake_embedder.calls = 0
+    engine = open_engine(settings, fake_embedder)
+    assert engine.built is not None and engine.built.computed == 0 and fake_embedder.calls == 0
+
+
 def test_passages_are_made_from_the_article_text(settings: Settings, fake_embedder: HashEmbedder) -> None:
     from bot.chunking import make_passages
 

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot import answer_types
 from bot.checksums import text_hash
 from bot.index.dense import build_settings, planned_search, write_dense
 from bot.index.derive import Derived, derive
@@ -51,7 +50,7 @@ from bot.index.errors import IndexBusy, IndexProblem, IndexWriteError
 from bot.index.files import fsync_dir, save_npy, write_atomic, write_jsonl
 from bot.index.keyword import write_keyword
 from bot.index.load import BUILDS_DIR, CURRENT_FILE, Index, live_build, load_build
-from bot.index.manifest import FORMAT_VERSION, MANIFEST_FILE, list_files, new_manifest
+from bot.index.manifest import FORMAT_VERSION, MANIFEST_FILE, analysis_current, list_files, new_manifest
 from bot.index.tables import article_to_json, passage_arrays, quotation_to_json
 from bot.index.vectors import reusable_vectors, vectors_for
 from bot.models import Article
@@ -293,7 +292,7 @@ def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str]
         and manifest.get("skipped", []) == sorted(skipped)
         and build_settings(manifest["search"])
         == build_settings(planned_search(int(manifest["counts"]["passages"]), ann_min))
-        and manifest.get("answer_types") == answer_types.SIGNATURE
+        and analysis_current(manifest)
     )
 
 

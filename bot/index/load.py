@@ -11,13 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from bot import answer_types
 from bot.index.dense import DenseSearch, open_dense
 from bot.index.errors import IndexCorrupt, IndexFormatOutdated, IndexMismatch, IndexMissing, IndexProblem
 from bot.index.files import random_access, regular_file, safe_name
 from bot.index.keyword import KeywordIndex
 from bot.index.legacy import legacy_passage_arrays
-from bot.index.manifest import FORMAT_VERSION, REUSABLE_FORMATS, check_files, read_manifest
+from bot.index.manifest import FORMAT_VERSION, REUSABLE_FORMATS, analysis_current, check_files, read_manifest
 from bot.index.tables import ArticleStore, PassageTable, quotations_by_article, read_quotations
 from bot.models import Article, Quotation
 
@@ -163,8 +162,8 @@ def load_build(path: Path, *, model: str | None = None, for_reuse: bool = False)
     if not _real_dir(path):
         raise IndexCorrupt(f"index build {path.name} is missing or not a folder")
     manifest = read_manifest(path, formats=REUSABLE_FORMATS if for_reuse else (FORMAT_VERSION,))
-    if not for_reuse and manifest.get("answer_types") != answer_types.SIGNATURE:
-        raise IndexFormatOutdated("the index was built with other answer-kind patterns than this version's")
+    if not for_reuse and not analysis_current(manifest):
+        raise IndexFormatOutdated("the index was built with another version's text analysis")
     if model is not None and manifest["model"] != model:
         raise IndexMismatch(
             f"the index was built with model {manifest['model']!r} but the setting asks for {model!r}"

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import answer_types
 from bot.checksums import file_hash
+from bot.chunking import SENTENCE_RULES
 from bot.index.dense import ANN_FILE, SEARCH_KINDS
 from bot.index.errors import IndexCorrupt, IndexFormatOutdated, IndexMismatch
 from bot.index.files import regular_file, safe_name
@@ -48,6 +49,7 @@ KNOWN_KEYS = frozenset(
         "skipped",
         "search",
         "answer_types",
+        "sentences",
         "question_encoder",
         "files",
     }
@@ -169,6 +171,14 @@ def check_files(path: Path, manifest: dict[str, Any]) -> None:
             raise IndexCorrupt(f"index file {name} does not match its checksum (damaged or edited)")
 
 
+def analysis_current(manifest: dict[str, Any]) -> bool:
+    """The build analysed its text as this version does (answer kinds, sentence rules)."""
+    return (
+        manifest.get("answer_types") == answer_types.SIGNATURE
+        and manifest.get("sentences", 1) == SENTENCE_RULES
+    )
+
+
 def list_files(build: Path) -> dict[str, dict[str, Any]]:
     """Every file of a build directory with its size and checksum (the manifest's ``files``)."""
     return {
@@ -201,6 +211,7 @@ def new_manifest(
         "skipped": sorted(skipped),
         "search": search,
         "answer_types": answer_types.SIGNATURE,
+        "sentences": SENTENCE_RULES,
         **(extra or {}),
         "files": files,
     }
