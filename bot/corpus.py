@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from bot.corpus_fields import SYNONYMS, normalise_date, slug
@@ -32,7 +33,7 @@ from bot.models import Article
 
 CORPUS_SUFFIXES = (".md", ".txt")
 IGNORED_FILES = frozenset({"readme.md", "readme.txt"})
-FIELDS = ("title", "author", "outlet", "published", "url", "credit")
+FIELDS = ("title", "author", "outlet", "published", "url", "credit", "pages")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -168,9 +169,28 @@ def parse_article(file_name: str, data: bytes) -> Article:
         published=meta.get("published"),
         url=meta.get("url"),
         credit=meta.get("credit"),
+        pages=_pages(file_name, given_as, meta.get("pages"), body),
         source_file=file_name,
         content_hash=file_hash(data),
     )
+
+
+def _pages(
+    file_name: str, given_as: dict[str, tuple[str, int]], value: str | None, body: str
+) -> tuple[int, ...]:
+    """``pages: 1 4 9``: the paragraph each page of a paginated source starts with."""
+    if not value:
+        return ()
+    line = given_as["pages"][1]
+    try:
+        starts = tuple(int(x) for x in value.replace(",", " ").split())
+    except ValueError:
+        starts = ()
+    paragraphs = len(_BLANK_LINE.split(body))
+    if not starts or starts[0] != 1 or any(b <= a for a, b in pairwise(starts)) or starts[-1] > paragraphs:
+        fix = f"pages must list, from 1 up, the paragraph each page starts with (of {paragraphs})"
+        raise CorpusError(file_name, line, f"{fix}, not {value!r}")
+    return starts
 
 
 def _unquote(value: str) -> str:

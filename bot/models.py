@@ -24,6 +24,13 @@ class Article:
     credit: str | None = None
     source_file: str = ""  # file name inside the corpus directory
     content_hash: str = ""  # sha256 of the file's bytes
+    pages: tuple[int, ...] = ()  # a paginated source (a PDF): the paragraph each page starts with
+
+    def page_of(self, paragraph: int) -> int | None:
+        """The page a paragraph is on, for a paginated source (else None)."""
+        if not self.pages:
+            return None
+        return sum(1 for start in self.pages if start <= paragraph) or None
 
     def citation_fields(self) -> dict[str, str | None]:
         """The fields a citation shows, in the order of the --json contract."""

@@ -61,6 +61,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "text": p.text,
         "answer": hit.answer_text,
         "score": round(float(hit.score), 4),
+        "page": a.page_of(p.paragraph),  # a paginated source's page, else null
     }
 
 
@@ -88,7 +89,8 @@ def cite(a: Article, paragraph: int) -> str:
         parts.append(f"by {a.author}")
     if a.published:
         parts.append(a.published)
-    parts.append(f"paragraph {paragraph}")
+    page = a.page_of(paragraph)
+    parts.append(f"paragraph {paragraph}" + (f" (p. {page})" if page else ""))
     if a.url:
         parts.append(a.url)
     return ", ".join(parts)
@@ -132,6 +134,7 @@ def quote_hit_to_json(hit: QuoteHit) -> dict[str, Any]:
         "end": q.end,
         "context": hit.context_text,
         "score": round(float(hit.score), 4),
+        "page": hit.article.page_of(q.paragraph),  # a paginated source's page, else null
     }
 
 

@@ -177,6 +177,7 @@ def article_from_json(r: dict[str, Any]) -> Article:
         credit=r.get("credit"),
         source_file=r.get("source_file", ""),
         content_hash=r.get("content_hash", ""),
+        pages=tuple(int(p) for p in r.get("pages") or ()),
     )
 
 
@@ -186,6 +187,7 @@ def article_to_json(a: Article) -> dict[str, Any]:
         "credit": a.credit,
         "source_file": a.source_file,
         "content_hash": a.content_hash,
+        **({"pages": list(a.pages)} if a.pages else {}),
         "body": a.body,
     }
 
