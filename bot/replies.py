@@ -61,7 +61,6 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "text": p.text,
         "answer": hit.answer_text,
         "score": round(float(hit.score), 4),
-        "page": a.page_of(p.paragraph),  # a paginated source's page, else null
     }
 
 
@@ -134,7 +133,6 @@ def quote_hit_to_json(hit: QuoteHit) -> dict[str, Any]:
         "end": q.end,
         "context": hit.context_text,
         "score": round(float(hit.score), 4),
-        "page": hit.article.page_of(q.paragraph),  # a paginated source's page, else null
     }
 
 
@@ -251,6 +249,9 @@ def _source_fields(a: Article, paragraph: int) -> tuple[tuple[str, str], ...]:
     if a.published:
         fields.append(("Published", a.published))
     fields.append(("Paragraph", str(paragraph)))
+    page = a.page_of(paragraph)
+    if page:
+        fields.append(("Page", str(page)))
     return tuple((n, escape_markdown(v)) for n, v in fields)
 
 
