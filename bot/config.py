@@ -118,7 +118,7 @@ def _number(
     if raw is None or raw.strip() == "":
         return default
     kind = "a whole number" if cast is int else "a number"
-    span = f"from {low:g} to {high:g}" if cast is int else f"above {low:g} and at most {high:g}"
+    span = f"from {int(low):,} to {int(high):,}" if cast is int else f"above {low:g} and at most {high:g}"
     try:
         value = cast(raw.strip())
     except ValueError:
