@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,30 @@ def write_big_corpus(corpus: Path, articles: int = 30) -> list:
         paras = [" ".join(rng.choice(words) for _ in range(12)) + f" item{n}x{k}." for k in range(20)]
         write_article(corpus, f"a{n:02d}.md", "\n\n".join(paras))
     return load_corpus(corpus).articles
+
+
+def run_module(
+    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``python -m ARGS`` as a user runs it, from the project root."""
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli_env(corpus_dir: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment of a terminal command on a copy of the test corpus, with the test model."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CASEBOT_CORPUS_DIR": str(corpus_dir),
+        "CASEBOT_INDEX_DIR": str(tmp_path / "cli-index"),
+        "CASEBOT_MODEL": TEST_MODEL,
+    }

@@ -4,37 +4,18 @@ real model in one smoke test)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEST_MODEL
+from tests.conftest import ROOT, run_module
 
-
-def _run(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+_run = run_module
 
 
 @pytest.fixture
-def env(corpus_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "CASEBOT_CORPUS_DIR": str(corpus_dir),
-        "CASEBOT_INDEX_DIR": str(tmp_path / "cli-index"),
-        "CASEBOT_MODEL": TEST_MODEL,
-    }
+def env(cli_env: dict[str, str]) -> dict[str, str]:
+    return cli_env
 
 
 @pytest.mark.model

@@ -23,35 +23,17 @@ from bot.embedding import HashEmbedder
 from bot.engine import rebuild
 from bot.index import IndexCorrupt, IndexMismatch, build_lock, live_build, load_index
 from bot.terminal import json_line, printable
-from tests.conftest import ROOT, TEST_MODEL, write_article
+from tests.conftest import ROOT, run_module, write_article
 
 ESCAPES = "\x1b]0;owned\x07\x1b[2J\x08\x9b31m\r\x7f"
 
 
-def _run(
-    args: list[str], env: dict[str, str], stdin: str | None = None, **kw: object
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        **kw,
-    )
+_run = run_module
 
 
 @pytest.fixture
-def env(corpus_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "CASEBOT_CORPUS_DIR": str(corpus_dir),
-        "CASEBOT_INDEX_DIR": str(tmp_path / "index"),
-        "CASEBOT_MODEL": TEST_MODEL,
-    }
+def env(cli_env: dict[str, str]) -> dict[str, str]:
+    return cli_env
 
 
 def _raw_controls(text: str) -> list[str]:
