@@ -122,18 +122,23 @@ class Hit:
     article: Article
     score: float
     answer: Span
+    # the same words in other articles (syndicated copies, a statement quoted by several
+    # outlets), each with its own passage and offsets: shown once, cited from all
+    also: tuple[Hit, ...] = ()
 
     @property
     def answer_text(self) -> str:
         return self.article.body[self.answer.start : self.answer.end]
 
     def is_verbatim(self) -> bool:
-        """The passage is its article's text at its offsets, and the answer lies inside it."""
+        """The passage is its article's text at its offsets, and the answer lies inside it;
+        so for every other source it is also cited from."""
         p = self.passage
         return (
             self.article.doc_id == p.doc_id
             and self.article.body[p.start : p.end] == p.text
             and p.start <= self.answer.start < self.answer.end <= p.end
+            and all(h.is_verbatim() for h in self.also)
         )
 
 

@@ -53,7 +53,7 @@ def shown_quotes(result: QuoteResult) -> list[QuoteHit]:
 
 def hit_to_json(hit: Hit) -> dict[str, Any]:
     a, p = hit.article, hit.passage
-    return {
+    record = {
         **a.citation_fields(),
         "paragraph": p.paragraph,
         "start": p.start,
@@ -62,6 +62,24 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "answer": hit.answer_text,
         "score": round(float(hit.score), 4),
     }
+    if hit.also:  # added only when the same words are in other articles: every other key stays
+        record["also_in"] = [
+            {
+                **o.article.citation_fields(),
+                "paragraph": o.passage.paragraph,
+                "start": o.passage.start,
+                "end": o.passage.end,
+            }
+            for o in hit.also
+        ]
+    return record
+
+
+def also_in(hit: Hit) -> str:
+    """ "NPR (paragraph 3), Patch (paragraph 2)": the other sources of the same words."""
+    return ", ".join(
+        f"{o.article.outlet or o.article.title} (paragraph {o.passage.paragraph})" for o in hit.also
+    )
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
@@ -118,6 +136,8 @@ def answer_to_text(answer: Answer) -> str:
         quoted = marked_passage(hit).replace("\n", "\n    > ")
         lines.append(f"[{n}] > {quoted}")
         lines.append(f"    -- {citation(hit)}")
+        if hit.also:
+            lines.append(f"    also in: {also_in(hit)}")
     return "\n".join(lines)
 
 
@@ -242,7 +262,7 @@ def fit(reply: ReplySpec) -> ReplySpec:
     return ReplySpec(content=content, embeds=tuple(embeds), links=reply.links[:LINK_BUTTONS], more=reply.more)
 
 
-def _source_fields(a: Article, paragraph: int) -> tuple[tuple[str, str], ...]:
+def _source_fields(a: Article, paragraph: int, hit: Hit | None = None) -> tuple[tuple[str, str], ...]:
     fields = [("Source", clip(a.outlet or "unknown outlet", 200))]
     if a.author:
         fields.append(("Author", clip(a.author, 200)))
@@ -252,6 +272,8 @@ def _source_fields(a: Article, paragraph: int) -> tuple[tuple[str, str], ...]:
     page = a.page_of(paragraph)
     if page:
         fields.append(("Page", str(page)))
+    if hit is not None and hit.also:
+        fields.append(("Also in", clip(also_in(hit), 900)))
     return tuple((n, escape_markdown(v)) for n, v in fields)
 
 
@@ -278,7 +300,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
                 title=f"Related, not an answer: {escape_markdown(h.article.title)}",
                 description=_quoted(h, bold=False),
                 url=h.article.url,
-                fields=_source_fields(h.article, h.passage.paragraph),
+                fields=_source_fields(h.article, h.passage.paragraph, h),
                 footer=footer,
             )
             for h in hits[:2]
@@ -293,7 +315,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
             title=escape_markdown(h.article.title),
             description=_quoted(h, bold=True),
             url=h.article.url,
-            fields=_source_fields(h.article, h.passage.paragraph),
+            fields=_source_fields(h.article, h.passage.paragraph, h),
             footer=footer,
         )
         for h in shown

@@ -13,8 +13,9 @@ from bot.config import Settings
 from bot.corpus import load_corpus
 from bot.embedding import HashEmbedder
 from bot.engine import open_engine
-from bot.ingest.copies import COPY_THRESHOLD, find_copy, shingles, similarity
+from bot.ingest.copies import COPY_THRESHOLD, find_copy
 from bot.replies import answer_to_json, answer_to_text, cite
+from bot.shingles import shingles, similarity
 from tests.conftest import DATA
 from tests.pdfs import make_pdf
 

@@ -398,3 +398,22 @@ def test_the_real_model_serves_answers(tmp_path: Path) -> None:
         assert "quintessential" in inter.followups[0]["embeds"][0]["description"]
         declined = h.ask("How do I bake sourdough bread?", user_id="800000000000000777")
         assert NOT_ANSWERED in declined.followups[0]["content"]
+
+
+def test_the_same_words_from_two_outlets_are_shown_once_with_also_in(tmp_path: Path) -> None:
+    from bot.add import main as add
+    from tests.conftest import DATA
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pages = [str(DATA / "pages" / p) for p in ("capital-wire.html", "lakeside-daily-copy.html")]
+    assert add(["--force", *pages, "--corpus", str(corpus)]) == 0
+    with running_bot(tmp_path) as h:
+        inter = h.ask("What did Johnson say in the statement released by her lawyers?")
+        _assert_clean(inter)
+        embeds = inter.followups[0]["embeds"]
+        top = embeds[0]
+        assert "given my life back" in top["description"]
+        also = {f["name"]: f["value"] for f in top["fields"]}["Also in"]
+        assert ("Lakeside Daily" in also) != ("Capital Wire" in also)  # the other outlet, once
+        assert sum("given my life back" in e["description"] for e in embeds) == 1

@@ -13,22 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SHINGLE = 5
-COPY_THRESHOLD = 0.8  # tested: syndicated copies with small edits 0.85+, distinct stories below 0.1
+from bot.shingles import shingles, similarity
 
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
-
-
-def shingles(text: str) -> set[int]:
-    words = [w.replace("\u2019", "'") for w in _WORD.findall(text.casefold())]
-    if len(words) < SHINGLE:
-        return {hash(tuple(words))} if words else set()
-    return {hash(tuple(words[i : i + SHINGLE])) for i in range(len(words) - SHINGLE + 1)}
-
-
-def similarity(new: set[int], old: set[int]) -> float:
-    """The share of ``new``'s shingles that ``old`` holds."""
-    return len(new & old) / len(new) if new else 0.0
+COPY_THRESHOLD = 0.8  # tested: syndicated copies with small edits 0.85+, distinct stories below 0.2
 
 
 @dataclass(frozen=True)

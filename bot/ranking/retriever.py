@@ -24,10 +24,12 @@ from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
+from bot.ranking.copies import group_copies, one_hit
 from bot.ranking.score import MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
 
 ANSWER_CACHE = 1024  # recent questions whose answers are kept
+COPIES_LOOKED_AT = 3  # passages ranked per hit asked for, so that merged copies leave k hits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,13 +102,19 @@ class Retriever:
         query = self.embedder.embed([question.text])[0]
         if timings is not None:
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
-        ranked = self.rank(question.text, query, limit=max(k, 1), timings=timings)
+        # more than k: near-identical passages of other articles merge into one hit (copies.py)
+        ranked = self.rank(question.text, query, limit=COPIES_LOOKED_AT * max(k, 1), timings=timings)
         answered = bool(ranked) and ranked[0].confidence >= w.threshold
+        found = [self._hit(r) for r in ranked]
+        groups = group_copies(found)
         if answered:
-            chosen = ranked[: max(k, 1)]
+            groups = groups[: max(k, 1)]
         else:
-            chosen = [r for r in ranked[: min(k, w.max_related)] if r.confidence >= w.related_floor]
-        answer = Answer(question=question.raw, answered=answered, hits=tuple(self._hit(r) for r in chosen))
+            groups = [
+                g for g in groups[: min(k, w.max_related)] if ranked[g[0]].confidence >= w.related_floor
+            ]
+        hits = tuple(one_hit([found[i] for i in g]) for g in groups)
+        answer = Answer(question=question.raw, answered=answered, hits=hits)
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = answer
