@@ -73,13 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         from bot.measure.timing import read_questions, time_queries
 
         questions = read_questions(args.questions)
-        print(json.dumps(time_queries(args.child, args.queries, questions, args.benchmarks)))
-        return 0
+        return run(lambda: _print_json(time_queries(args.child, args.queries, questions, args.benchmarks)))
     sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown size {unknown[0]!r}: choose from {', '.join(SIZES)}")
     return run(lambda: _bench(sizes, args))
+
+
+def _print_json(record: dict[str, Any]) -> int:
+    print(json.dumps(record))
+    return 0
 
 
 def _bench(sizes: list[str], args: argparse.Namespace) -> int:
