@@ -1,10 +1,11 @@
 """Export a sentence-transformers model's whole forward pass (transformer, pooling, any dense
 or normalising layers) to an ONNX graph with torch's exporter, with the model's tokenizer.
 
-Exports are kept in ``<cache>/encoders/<model checksum>/`` (the checksum covers every file of
-the model directory), so one export serves every index built with that model, and a changed
-model gets a new one. A model that does not export leaves a ``failed.json`` there with the
-reason, so that later processes use sentence-transformers at once instead of trying again.
+Exports are kept in ``<cache>/encoders/<model checksum>-v<EXPORT_VERSION>/`` (the checksum
+covers every file of the model directory), so one export serves every index built with that
+model, and a changed model, or a changed exporter, gets a new one. A model that does not
+export leaves a ``failed.json`` there with the reason, so that later processes use
+sentence-transformers at once instead of trying again.
 """
 
 from __future__ import annotations
@@ -47,8 +48,14 @@ def model_checksum(model_dir: Path) -> str:
     return digest.hexdigest()
 
 
+# Raised whenever the export changes (what is traced, which fusions): an export made by an
+# older version of this code is then made again, not reused.
+EXPORT_VERSION = 2
+
+
 def export_dir(cache_dir: Path, checksum: str) -> Path:
-    return cache_dir / "encoders" / checksum[:32]
+    """Where the export of the model with this checksum, by this version of the code, is kept."""
+    return cache_dir / "encoders" / f"{checksum[:32]}-v{EXPORT_VERSION}"
 
 
 def find_export(cache_dir: Path, checksum: str) -> tuple[Path | None, str | None]:
@@ -84,6 +91,7 @@ def export_model(model: Any, cache_dir: Path, checksum: str, name: str) -> Path:
         inputs = _export(model, tmp / "raw.onnx")
         (tmp / "tokenizer.json").write_text(backend.to_str(), encoding="utf-8")
         info: dict[str, Any] = {
+            "export_version": EXPORT_VERSION,
             "model": name,
             "model_sha256": checksum,
             "inputs": inputs,

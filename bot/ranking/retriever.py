@@ -24,7 +24,7 @@ from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
-from bot.ranking.copies import group_copies, one_hit
+from bot.ranking.copies import group_rows, one_hit
 from bot.ranking.score import MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
 
@@ -105,15 +105,20 @@ class Retriever:
         # more than k: near-identical passages of other articles merge into one hit (copies.py)
         ranked = self.rank(question.text, query, limit=COPIES_LOOKED_AT * max(k, 1), timings=timings)
         answered = bool(ranked) and ranked[0].confidence >= w.threshold
-        found = [self._hit(r) for r in ranked]
-        groups = group_copies(found)
+        rows = np.array([r.row for r in ranked], dtype=np.int64)
+        passages = self.index.passages
+        groups = group_rows(
+            self._article_of[rows].tolist(),
+            self._vectors[rows].astype(np.float32, copy=False),
+            lambda i: passages[int(rows[i])].text,
+        )
         if answered:
             groups = groups[: max(k, 1)]
         else:
             groups = [
                 g for g in groups[: min(k, w.max_related)] if ranked[g[0]].confidence >= w.related_floor
             ]
-        hits = tuple(one_hit([found[i] for i in g]) for g in groups)
+        hits = tuple(one_hit([self._hit(ranked[i]) for i in g]) for g in groups)
         answer = Answer(question=question.raw, answered=answered, hits=hits)
         if self._cache_size:
             with self._cache_lock:
