@@ -17,7 +17,7 @@ from bot.models import Article, Passage, Span
 SENTENCE_RULES = 2
 MAX_PASSAGE_CHARS = 900  # quoted with markers and a citation, a passage fits a 1,024-char field
 
-_BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
+BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")  # what separates paragraphs
 _OPEN_QUOTES = '"\u201c'
 _CLOSE_QUOTES = '"\u201d'
 # A sentence that opens with one of these continues the previous one ("...!" she said).
@@ -50,7 +50,7 @@ def paragraphs(body: str) -> list[Span]:
     """Spans of the body's paragraphs (runs of non-blank lines), whitespace trimmed."""
     spans: list[Span] = []
     pos = 0
-    for match in _BLANK_LINE.finditer(body):
+    for match in BLANK_LINE.finditer(body):
         _append_trimmed(body, pos, match.start(), spans)
         pos = match.end()
     _append_trimmed(body, pos, len(body), spans)

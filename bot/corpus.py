@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from bot.chunking import BLANK_LINE, paragraphs
 from bot.corpus_fields import SYNONYMS, normalise_date, slug
 from bot.models import Article
 
 CORPUS_SUFFIXES = (".md", ".txt")
 IGNORED_FILES = frozenset({"readme.md", "readme.txt"})
 FIELDS = ("title", "author", "outlet", "published", "url", "credit", "pages")
-_BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
 _DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -154,7 +154,7 @@ def parse_article(file_name: str, data: bytes) -> Article:
     while body_first < len(lines) and not lines[body_first].strip():
         body_first += 1
     body = "\n".join(lines[body_first:]).rstrip()
-    if Path(file_name).suffix.lower() == ".txt" and "\n" in body and not _BLANK_LINE.search(body):
+    if Path(file_name).suffix.lower() == ".txt" and "\n" in body and not BLANK_LINE.search(body):
         # plain text with one paragraph a line (as copied from a web page): each line a paragraph
         body = "\n\n".join(line.strip() for line in body.split("\n") if line.strip())
     if not body:
@@ -186,9 +186,9 @@ def _pages(
         starts = tuple(int(x) for x in value.replace(",", " ").split())
     except ValueError:
         starts = ()
-    paragraphs = len(_BLANK_LINE.split(body))
-    if not starts or starts[0] != 1 or any(b <= a for a, b in pairwise(starts)) or starts[-1] > paragraphs:
-        fix = f"pages must list, from 1 up, the paragraph each page starts with (of {paragraphs})"
+    count = len(paragraphs(body))
+    if not starts or starts[0] != 1 or any(b <= a for a, b in pairwise(starts)) or starts[-1] > count:
+        fix = f"pages must list, from 1 up, the paragraph each page starts with (of {count})"
         raise CorpusError(file_name, line, f"{fix}, not {value!r}")
     return starts
 

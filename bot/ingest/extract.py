@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.chunking import BLANK_LINE, paragraphs
+
 FETCH_TIMEOUT = 20.0  # seconds for a URL
 MAX_SOURCE_BYTES = 50 << 20
 
@@ -145,11 +147,9 @@ def from_pdf(path: Path) -> Extracted:
                 text = page.extract_text(extraction_mode="layout") or ""
             except Exception:  # a page layout mode cannot lay out: the plain text, one block
                 text = page.extract_text() or ""
-            for block in re.split(r"\n\s*\n", text):
-                joined = " ".join(block.split())
-                if joined:
-                    found.paragraphs.append(joined)
-                    found.pages.append(number)
+            for block in _blocks(text):
+                found.paragraphs.append(block)
+                found.pages.append(number)
     except (PdfReadError, OSError, ValueError) as exc:
         raise SourceError(f"{path}: not a readable PDF ({exc})") from None
     if not found.paragraphs:
@@ -202,6 +202,11 @@ def read_source(source: str) -> Extracted:
     raise SourceError(f"{source}: not a kind of source this reads (.html, .pdf, .txt, .md or a URL)")
 
 
+def _blocks(text: str) -> list[str]:
+    """The paragraphs of a text (as the corpus reads them), white space folded within each."""
+    return [" ".join(text[s.start : s.end].split()) for s in paragraphs(text)]
+
+
 def from_text(text: str, source: str) -> Extracted:
     """A text file: paragraphs by blank lines (each line one, when there are none). A file in
     the corpus format (front matter first) keeps its fields."""
@@ -214,11 +219,13 @@ def from_text(text: str, source: str) -> Extracted:
         except CorpusError as exc:
             raise SourceError(str(exc)) from None
         fields = {k: getattr(article, k) for k in ("title", "author", "published", "outlet", "url", "credit")}
-        return Extracted(
-            source=source, paragraphs=[" ".join(p.split()) for p in article.body.split("\n\n")], **fields
-        )
-    blocks = re.split(r"\n\s*\n", text.strip()) if re.search(r"\n\s*\n", text) else text.strip().split("\n")
-    paragraphs = [" ".join(b.split()) for b in blocks if b.strip()]
-    if not paragraphs:
+        return Extracted(source=source, paragraphs=_blocks(article.body), **fields)
+    text = text.strip()
+    blocks = (
+        _blocks(text)
+        if BLANK_LINE.search(text)
+        else [" ".join(x.split()) for x in text.split("\n") if x.strip()]
+    )
+    if not blocks:
         raise SourceError(f"{source}: the file is empty")
-    return Extracted(source=source, paragraphs=paragraphs)
+    return Extracted(source=source, paragraphs=blocks)
