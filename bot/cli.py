@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Settings, SettingsError
+from bot.corpus import CorpusError
 from bot.embedding import ModelError
 from bot.engine import CorpusBroken, Engine
 from bot.index import IndexProblem
@@ -74,7 +75,7 @@ def run(main: Callable[[], int]) -> int:
     except CorpusBroken as exc:
         note(f"error: {exc}")
         return 1
-    except (IndexProblem, ModelError, SettingsError) as exc:
+    except (IndexProblem, ModelError, SettingsError, CorpusError) as exc:
         note(f"error: {exc}")
         return 1
     except KeyboardInterrupt:

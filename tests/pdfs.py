@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def make_pdf(pages: list[list[list[str]]], title: str = "") -> bytes:
+def make_pdf(pages: list[list[list[str]]], title: str = "", author: str = "") -> bytes:
     """A PDF whose page i holds ``pages[i]``: paragraphs (lists of lines), a blank line between."""
     objects: list[bytes] = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", b""]
     font, tree = 1, 2
@@ -26,7 +26,10 @@ def make_pdf(pages: list[list[list[str]]], title: str = "") -> bytes:
         page_ids.append(len(objects))
     kids = b" ".join(b"%d 0 R" % p for p in page_ids)
     objects[tree - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))
-    objects.append(b"<< /Title (%s) >>" % title.encode("latin-1"))
+    info_fields = b"/Title (%s)" % title.encode("latin-1")
+    if author:
+        info_fields += b" /Author (%s)" % author.encode("latin-1")
+    objects.append(b"<< %s >>" % info_fields)
     info = len(objects)
     objects.append(b"<< /Type /Catalog /Pages %d 0 R >>" % tree)
     catalog = len(objects)

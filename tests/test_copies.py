@@ -56,7 +56,7 @@ def test_a_sentence_inside_a_longer_paragraph_is_not_the_same_passage() -> None:
 def two_outlets(tmp_path: Path) -> Engine:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    pages = DATA / "pages"
+    pages = DATA / "library" / "sources"
     assert (
         add(
             [

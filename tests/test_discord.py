@@ -406,7 +406,7 @@ def test_the_same_words_from_two_outlets_are_shown_once_with_also_in(tmp_path: P
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    pages = [str(DATA / "pages" / p) for p in ("capital-wire.html", "lakeside-daily-copy.html")]
+    pages = [str(DATA / "library" / "sources" / p) for p in ("capital-wire.html", "lakeside-daily-copy.html")]
     assert add(["--force", *pages, "--corpus", str(corpus)]) == 0
     with running_bot(tmp_path) as h:
         inter = h.ask("What did Johnson say in the statement released by her lawyers?")

@@ -101,8 +101,11 @@ def from_html(html: str, source: str, url: str | None = None) -> Extracted:
         text = " ".join(line.split())
         if not text:
             continue
-        if found.title and not found.paragraphs and text == found.title:
-            continue  # the headline repeated as the first line
+        if found.title and len(found.paragraphs) < 3 and text == found.title:
+            # the headline repeated at the top, and a section label or kicker above it
+            found.removed.extend(p for p in found.paragraphs if _is_heading(p) and len(p.split()) <= 4)
+            found.paragraphs = [p for p in found.paragraphs if not (_is_heading(p) and len(p.split()) <= 4)]
+            continue
         if found.author and text.lower() in (f"by {found.author}".lower(), found.author.lower()):
             continue  # the byline
         if any(p.search(text) for p in _FURNITURE):
@@ -228,4 +231,12 @@ def from_text(text: str, source: str) -> Extracted:
     )
     if not blocks:
         raise SourceError(f"{source}: the file is empty")
-    return Extracted(source=source, paragraphs=blocks)
+    title = None
+    if len(blocks) > 1 and _is_heading(blocks[0]):  # a first line that is a heading: the title
+        title, blocks = blocks[0].lstrip("# ").strip(), blocks[1:]
+    return Extracted(source=source, title=title, paragraphs=blocks)
+
+
+def _is_heading(line: str) -> bool:
+    """A short line that does not end as a sentence does (a title, a kicker, a section label)."""
+    return len(line) <= 150 and not re.search(r"[.!?:;,\"\u201d\u2019)]$", line)
