@@ -3,6 +3,8 @@
 python -m bot.ask "Who commuted Alice Marie Johnson's sentence?"
 python -m bot.ask --json -k 5 "..."
 printf 'question one\nquestion two\n' | python -m bot.ask --json
+python -m bot.ask --source "Capital Wire" "..."   # from one source (outlet, title or article id)
+python -m bot.ask --sources                       # every source: outlet, date, passages, quotations
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from bot.cli import add_location_args, emit, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.questions import make_question
-from bot.replies import answer_to_json, answer_to_text
+from bot.replies import answer_to_json, answer_to_text, sources_listing, sources_to_text
 from bot.terminal import json_line
 
 
@@ -24,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("question", nargs="?", help="the question (default: one question per line on stdin)")
     parser.add_argument("--json", action="store_true", help="one JSON object per question")
     parser.add_argument("-k", type=positive_k, default=None, help="passages to show (default 3)")
+    parser.add_argument("--source", help="answer from this source only (an outlet, a title or an article id)")
+    parser.add_argument("--sources", action="store_true", help="list the sources and stop")
     add_location_args(parser)
     args = parser.parse_args(argv)
     return run(lambda: _ask(args))
@@ -31,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     given = None
-    if args.question is not None:
+    if args.question is not None and not args.sources:
         given, notice = make_question(args.question)
         if given is None:
             note(str(notice))
@@ -40,10 +44,18 @@ def _ask(args: argparse.Namespace) -> int:
     k = args.k or settings.top_k
     engine = open_engine(settings, progress=note)
     warn_about(engine)
+    if args.sources:
+        listing = sources_listing(engine.sources(), engine.counts())
+        emit(json_line({"sources": listing}) if args.json else sources_to_text(listing))
+        return 0
+    sources, notice = engine.choose_sources(args.source)
+    if notice:
+        note(notice)
+        return 2
     questions = [given] if given is not None else _stdin_questions()
     first = True
     for question in questions:
-        answer = engine.retriever.ask(question, k=k)
+        answer = engine.retriever.ask(question, k=k, sources=sources)
         if args.json:
             emit(json_line(answer_to_json(answer)))
         else:

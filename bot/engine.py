@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from bot.config import Settings
 from bot.corpus import CorpusError, load_corpus
@@ -26,6 +29,7 @@ from bot.index import (
 from bot.models import Article
 from bot.quote_search import QuoteSearcher
 from bot.ranking.retriever import Retriever
+from bot.source_choice import match_sources, no_source
 
 
 class CorpusBroken(RuntimeError):
@@ -51,6 +55,7 @@ class Engine:
     stale: StaleReport
     built: BuildReport | None = None  # set when this open had to build the index
     _sources: list[Article] | None = field(default=None, repr=False)
+    _counts: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
     _sources_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def sources(self) -> list[Article]:
@@ -60,6 +65,28 @@ class Engine:
             if self._sources is None:
                 self._sources = [dataclasses.replace(a, body="") for a in self.index.articles.values()]
             return self._sources
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """Per article id: its number of passages and of quotations."""
+        with self._sources_lock:
+            if self._counts is None:
+                passages = self.index.passages
+                per_row = np.bincount(passages.article_of, minlength=len(passages.doc_ids)).tolist()
+                quotes = Counter(q.doc_id for q in self.index.quotations)
+                self._counts = {
+                    doc: (n, quotes.get(doc, 0)) for doc, n in zip(passages.doc_ids, per_row, strict=True)
+                }
+            return self._counts
+
+    def choose_sources(self, wanted: str | None) -> tuple[frozenset[str] | None, str | None]:
+        """The article ids ``wanted`` names (None: every article), or a one-line notice when it
+        names none."""
+        if wanted is None:
+            return None, None
+        found = match_sources(self.sources(), wanted)
+        if not found:
+            return None, no_source(wanted)
+        return frozenset(a.doc_id for a in found), None
 
 
 def rebuild(

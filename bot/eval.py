@@ -5,22 +5,30 @@ python -m bot.eval case FILE [--json]   score a case-question file (see ../share
     quote rows (the quotation, with the right speaker, in the top three)
 python -m bot.eval beir DIR [--mode M] [--run FILE] [--json]   a BEIR-layout data set
 python -m bot.eval squad DIR ...   like beir, plus the answer sentence of the top passage
+python -m bot.eval library DIR [--json]   a library (DIR/sources, DIR/questions.jsonl, as
+    tests/data/library): its sources added to a fresh corpus as bot.add does, each part of the
+    question file scored apart (the tune part was looked at while building, the report part not)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from bot.cli import add_location_args, emit, note, run, settings_from_args
 from bot.config import Settings
+from bot.corpus import CorpusError
 from bot.embedding import load_embedder
 from bot.engine import open_engine
+from bot.ingest.extract import SourceError
 from bot.measure.beir import BeirError, read_answers, read_beir
 from bot.measure.benchmarks import bench_index, run_benchmark
 from bot.measure.case import score_case_file
+from bot.measure.library import build_corpus, read_questions, score_library
 from bot.ranking.score import MODES
 from bot.terminal import json_line
 
@@ -41,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         bench.add_argument("--mode", choices=[*MODES, "all"], default="all")
         bench.add_argument("--run", type=Path, help="also write the ranking as a TREC run file")
         bench.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    library = sub.add_parser("library", help="score a library's question file, each part apart")
+    library.add_argument("dir", type=Path)
+    library.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     args = parser.parse_args(argv)
+    if args.command == "library":
+        return run(lambda: _library(args))
     if args.command == "case":
         return run(lambda: _case(args))
     return run(lambda: _bench(args))
@@ -68,6 +81,40 @@ def _bench(args: argparse.Namespace) -> int:
     )
     for mode, metrics in results["modes"].items():
         emit(f"  {mode:>8}: " + "  ".join(f"{k} {v}" for k, v in metrics.items()))
+    return 0
+
+
+def _library(args: argparse.Namespace) -> int:
+    try:
+        rows = read_questions(args.dir / "questions.jsonl")
+    except (OSError, ValueError) as exc:
+        note(f"error: cannot read {args.dir / 'questions.jsonl'}: {exc}")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="casebot-library-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        try:
+            doc_of = build_corpus(args.dir / "sources", corpus)
+        except (OSError, SourceError, CorpusError) as exc:
+            note(f"error: {exc}")
+            return 2
+        settings = dataclasses.replace(Settings.from_env(), corpus_dir=corpus, index_dir=Path(tmp) / "index")
+        engine = open_engine(settings, progress=note)
+        reports = score_library(engine, rows, doc_of)
+    metrics = {part: r.metrics() for part, r in reports.items()}
+    if args.json:
+        emit(json_line({**metrics, "misses": {p: r.misses for p, r in reports.items()}}))
+        return 0
+    emit(f"library {args.dir}: {len(doc_of)} sources, model {engine.index.model}")
+    keys = list(metrics["report"])
+    emit(f"{'':>20}  {'report':>8}  {'tune':>8}")
+    for key in keys:
+        emit(f"{key:>20}  {metrics['report'][key]!s:>8}  {metrics['tune'][key]!s:>8}")
+    for part in ("report", "tune"):
+        if reports[part].misses:
+            emit(f"\nMissed ({part}):")
+            for miss in reports[part].misses:
+                emit(f"  {miss}")
     return 0
 
 

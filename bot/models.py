@@ -143,6 +143,21 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """A value an answer sentence states ("July 2018", "almost 22 years"), cited:
+    ``article.body[start:end] == text``, in paragraph ``paragraph``."""
+
+    article: Article
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+    def is_verbatim(self) -> bool:
+        return self.article.body[self.start : self.end] == self.text and bool(self.text)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question: whether the sources answer it, and the passages."""
 
@@ -150,3 +165,6 @@ class Answer:
     answered: bool
     hits: tuple[Hit, ...]
     message: str | None = None  # a one-line notice for the user (bad input), else None
+    # the sources differ: the values the hits' answer sentences state that cannot all be true
+    # (two or more, each cited), else empty (bot.ranking.differ)
+    differ: tuple[Statement, ...] = ()

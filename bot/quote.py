@@ -4,6 +4,7 @@ python -m bot.quote "how the judge described Johnson"
 python -m bot.quote --speaker Kardashian "prison reform"
 python -m bot.quote --speaker Kardashian --all
 python -m bot.quote --speakers
+python -m bot.quote --source "Capital Wire" "freedom"
 printf 'query one\nquery two\n' | python -m bot.quote --json
 """
 
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         "query", nargs="?", help="what the quotation is about (default: one query per line on stdin)"
     )
     parser.add_argument("--speaker", help="only quotations of speakers whose name contains this")
+    parser.add_argument(
+        "--source", help="only quotations from this source (an outlet, a title or an article id)"
+    )
     parser.add_argument(
         "--all", action="store_true", help="with --speaker: list every quotation of that speaker"
     )
@@ -53,6 +57,10 @@ def _quote(args: argparse.Namespace) -> int:
             return 2
     engine = open_engine(settings_from_args(args), progress=note)
     warn_about(engine)
+    sources, notice = engine.choose_sources(args.source)
+    if notice:
+        note(notice)
+        return 2
     if args.speakers:
         speakers = engine.quotes.speakers()
         if args.json:
@@ -62,10 +70,10 @@ def _quote(args: argparse.Namespace) -> int:
                 emit(f"{count:5d}  {name}")
         return 0
     if args.all:
-        results = [engine.quotes.by_speaker(args.speaker)]
+        results = [engine.quotes.by_speaker(args.speaker, sources=sources)]
     else:
         queries = [given] if given is not None else [q for q in sys.stdin.read().splitlines() if q.strip()]
-        results = (engine.quotes.search(q, speaker=args.speaker, k=args.k) for q in queries)
+        results = (engine.quotes.search(q, speaker=args.speaker, k=args.k, sources=sources) for q in queries)
     for n, result in enumerate(results):
         if args.json:
             emit(json_line(quotes_to_json(result)))

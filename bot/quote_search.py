@@ -66,17 +66,25 @@ class QuoteSearcher:
             out.append((present, _speaker_terms(q.speaker)))
         return out
 
-    def by_speaker(self, speaker: str) -> QuoteResult:
-        """All quotations of a speaker, in corpus order."""
+    def by_speaker(self, speaker: str, *, sources: frozenset[str] | None = None) -> QuoteResult:
+        """All quotations of a speaker (in the articles ``sources``, if given), in corpus order."""
         hits = tuple(
             self._hit(i, 0.0)
             for i, q in enumerate(self.index.quotations)
-            if speaker_matches(q.speaker, speaker)
+            if speaker_matches(q.speaker, speaker) and (sources is None or q.doc_id in sources)
         )
         return QuoteResult(query="", speaker=speaker, hits=hits)
 
-    def search(self, query: Question | str, *, speaker: str | None = None, k: int = 5) -> QuoteResult:
-        """The quotations best matching ``query`` (a ``str`` is cleaned here), best first."""
+    def search(
+        self,
+        query: Question | str,
+        *,
+        speaker: str | None = None,
+        k: int = 5,
+        sources: frozenset[str] | None = None,
+    ) -> QuoteResult:
+        """The quotations best matching ``query`` (a ``str`` is cleaned here), best first;
+        ``sources`` (article ids): from those articles only."""
         if isinstance(query, str):
             cleaned, notice = make_question(query, example=EXAMPLE_QUERY, noun="search")
             if cleaned is None:
@@ -86,7 +94,8 @@ class QuoteSearcher:
         rows = [
             i
             for i, q in enumerate(self.index.quotations)
-            if speaker is None or speaker_matches(q.speaker, speaker)
+            if (speaker is None or speaker_matches(q.speaker, speaker))
+            and (sources is None or q.doc_id in sources)
         ]
         if not rows:
             return QuoteResult(query=query.raw, speaker=speaker, hits=())

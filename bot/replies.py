@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from bot.models import Answer, Article, Hit, QuoteHit
+from bot.models import Answer, Article, Hit, QuoteHit, Statement
 from bot.quote_search import QuoteResult
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ RELATED_LABEL = "Related passages (not an answer):"
 RELATED_NOTE = "These passages are related (not an answer)"
 NO_QUOTES = "No quotation in the sources matches."
 UNKNOWN_SPEAKER = "speaker unknown"
+DIFFER_LABEL = "The sources differ:"
 
 
 def _verbatim(hits: Iterable[_H]) -> list[_H]:
@@ -82,11 +83,34 @@ def also_in(hit: Hit) -> str:
     )
 
 
+def shown_differ(answer: Answer) -> list[Statement]:
+    """The differing values that pass the verbatim check; fewer than two say nothing."""
+    good = _verbatim(answer.differ)
+    return good if len(good) >= 2 else []
+
+
+def statement_to_json(s: Statement) -> dict[str, Any]:
+    return {
+        "value": s.text,
+        **s.article.citation_fields(),
+        "paragraph": s.paragraph,
+        "start": s.start,
+        "end": s.end,
+    }
+
+
+def stated_where(s: Statement) -> str:
+    """ "“July 2018” (The Evening Post, paragraph 2)": a differing value and its source."""
+    return f"\u201c{s.text}\u201d ({s.article.outlet or s.article.title}, paragraph {s.paragraph})"
+
+
 def answer_to_json(answer: Answer) -> dict[str, Any]:
     record: dict[str, Any] = {
         "question": answer.question,
         "answered": answer.answered,
         "hits": [hit_to_json(h) for h in shown_hits(answer)],
+        # the values the sources state that cannot all be true, each cited ([] when they agree)
+        "disagreement": [statement_to_json(s) for s in shown_differ(answer)],
     }
     if answer.message:
         record["message"] = answer.message
@@ -131,6 +155,10 @@ def answer_to_text(answer: Answer) -> str:
         lines.append(NOT_ANSWERED)
         if hits:
             lines.append(RELATED_LABEL)
+    differ = shown_differ(answer)
+    if differ:
+        lines.append(DIFFER_LABEL)
+        lines.extend(f"  - {stated_where(s)}" for s in differ)
     for n, hit in enumerate(hits, start=1):
         lines.append("")
         quoted = marked_passage(hit).replace("\n", "\n    > ")
@@ -321,6 +349,9 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
         for h in shown
     )
     label = f"**Q:** {question}" + (f" (more, page {page + 1})" if page else "")
+    differ = shown_differ(answer)
+    if differ and not page:
+        label += f"\n{DIFFER_LABEL} " + "; ".join(escape_markdown(clip(stated_where(s), 300)) for s in differ)
     return fit(
         ReplySpec(
             content=label,
@@ -366,17 +397,52 @@ def quote_reply(result: QuoteResult, *, footer: str) -> ReplySpec:
     return fit(ReplySpec(content=head, embeds=embeds, links=_links([h.article for h in hits])))
 
 
-def sources_reply(articles: list[Article], *, footer: str) -> ReplySpec:
-    """The /sources reply: every article with outlet, date and link."""
+def sources_listing(articles: list[Article], counts: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+    """Every article, oldest first (undated last): citation fields, passages and quotations."""
+    ordered = sorted(articles, key=lambda a: (a.published or "9999", a.title.casefold(), a.doc_id))
+    return [
+        {
+            **a.citation_fields(),
+            "passages": counts.get(a.doc_id, (0, 0))[0],
+            "quotations": counts.get(a.doc_id, (0, 0))[1],
+        }
+        for a in ordered
+    ]
+
+
+def _source_meta(row: dict[str, Any]) -> str:
+    parts = [row["outlet"], f"by {row['author']}" if row["author"] else None, row["published"]]
+    counted = f"{row['passages']} passage{'s' if row['passages'] != 1 else ''}, " + (
+        f"{row['quotations']} quotation{'s' if row['quotations'] != 1 else ''}"
+    )
+    return ", ".join([x for x in parts if x] + [counted])
+
+
+def sources_to_text(listing: list[dict[str, Any]]) -> str:
+    lines = [f"{len(listing)} source article{'s' if len(listing) != 1 else ''}:"]
+    for row in listing:
+        lines.append(f"- {row['title']} ({_source_meta(row)})")
+        lines.append(f"  id {row['doc_id']}" + (f", {row['url']}" if row["url"] else ""))
+    return "\n".join(lines)
+
+
+SOURCES_PER_PAGE = 10
+
+
+def sources_reply(listing: list[dict[str, Any]], *, footer: str, page: int = 0) -> ReplySpec:
+    """One page of the /sources reply (SOURCES_PER_PAGE articles): title, outlet, author, date,
+    passages and quotations, and the link; ``more`` when another page follows."""
+    pages = max(1, -(-len(listing) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
     lines = []
-    for a in sorted(articles, key=lambda a: (a.published or "", a.title)):
-        parts = [f"**{escape_markdown(clip(a.title, 200))}**"]
-        meta = ", ".join(x for x in (a.outlet, f"by {a.author}" if a.author else None, a.published) if x)
-        if meta:
-            parts.append(escape_markdown(meta))
-        if a.url:
-            parts.append(f"<{a.url}>")
+    for row in listing[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]:
+        parts = [
+            f"**{escape_markdown(clip(row['title'], 200))}**",
+            escape_markdown(clip(_source_meta(row), 300)),
+        ]
+        if row["url"]:
+            parts.append(f"<{clip(row['url'], 300)}>")
         lines.append(" \u2014 ".join(parts))
-    description = "\n".join(lines)
-    embeds = (EmbedSpec(title=f"Sources ({len(articles)} articles)", description=description, footer=footer),)
-    return fit(ReplySpec(embeds=embeds))
+    title = f"Sources ({len(listing)} articles)" + (f", page {page + 1} of {pages}" if pages > 1 else "")
+    embeds = (EmbedSpec(title=title, description="\n".join(lines), footer=footer),)
+    return fit(ReplySpec(embeds=embeds, more=page + 1 < pages))

@@ -63,9 +63,9 @@ def test_ask_cleans_the_question_once_and_passes_it_on(cog: CaseCog) -> None:
     seen: list[object] = []
     real_ask = cog.bot.engine.retriever.ask
 
-    def ask(question: object, k: int) -> object:
+    def ask(question: object, k: int, **options: Any) -> object:
         seen.append(question)
-        return real_ask(question, k)  # type: ignore[arg-type]
+        return real_ask(question, k, **options)  # type: ignore[arg-type]
 
     with mock.patch.object(cog.bot.engine.retriever, "ask", side_effect=ask):
         _run(CaseCog.ask.callback(cog, inter, "What did\u200b the judge   call Johnson?"))  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
 from bot.models import Answer, Hit, QuoteHit, Span
 from bot.quote_search import QuoteResult
-from bot.replies import ask_reply, escape_markdown, quote_reply, sources_reply
+from bot.replies import ask_reply, escape_markdown, quote_reply, sources_listing, sources_reply
 from tests.conftest import write_article
 from tests.fake_discord import check_message
 
@@ -88,10 +89,21 @@ def test_every_quotation_as_a_quote_reply_fits(engine: Engine) -> None:
         assert isinstance(hits[0], QuoteHit)
 
 
-def test_sources_reply_fits(engine: Engine) -> None:
-    articles = list(engine.index.articles.values()) * 40  # a corpus of many articles
-    payload = _payload(render(sources_reply(articles, footer=FOOTER)))
-    assert check_message(payload) == []
+def test_sources_reply_fits_and_pages_through_many_articles(engine: Engine) -> None:
+    article = next(iter(engine.index.articles.values()))
+    articles = [
+        dataclasses.replace(article, doc_id=f"a{n}", title=NASTY * 3, outlet=NASTY, author=NASTY, url=None)
+        for n in range(45)
+    ]  # a corpus of many articles with long, hostile metadata
+    listing = sources_listing(articles, {"a0": (12, 3)})
+    assert listing[0]["passages"] == 12 and listing[0]["quotations"] == 3 and listing[1]["passages"] == 0
+    pages = [sources_reply(listing, footer=FOOTER, page=p) for p in range(5)]
+    for page in pages:
+        assert check_message(_payload(render(page))) == []
+    assert [p.more for p in pages] == [True, True, True, True, False]
+    assert pages[0].embeds[0].title == "Sources (45 articles), page 1 of 5"
+    assert pages[4].embeds[0].description.count("\n") == 4  # the last five
+    assert sources_reply(listing, footer=FOOTER, page=99).embeds[0].title.endswith("page 5 of 5")
 
 
 def test_markdown_and_mentions_are_shown_literally() -> None:

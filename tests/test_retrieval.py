@@ -104,7 +104,8 @@ def test_text_output_marks_the_answer_and_cites(engine: Engine) -> None:
 
 def test_json_contract_fields(engine: Engine) -> None:
     record = answer_to_json(engine.retriever.ask("What did the judge call Johnson?"))
-    assert set(record) == {"question", "answered", "hits"}
+    # the first contract's keys, and "disagreement" added ([] when the sources agree)
+    assert set(record) == {"question", "answered", "hits", "disagreement"} and record["disagreement"] == []
     hit = record["hits"][0]
     assert set(hit) == {
         "doc_id",

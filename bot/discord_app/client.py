@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.discord_app.cog import NEED_MANAGER, CaseCog
 from bot.discord_app.delivery import EXPIRED_CODES, describe_failure, tell
-from bot.discord_app.views import MoreButton
+from bot.discord_app.views import MoreButton, SourcesButton
 from bot.engine import Engine, assemble, open_engine
 from bot.index import load_index
 from bot.questions import MAX_DISCORD_QUESTION
@@ -102,7 +102,7 @@ class _CaseBotMixin:
                 self.engine.stale.describe(),
             )
         await bot.add_cog(CaseCog(bot))
-        bot.add_dynamic_items(MoreButton)
+        bot.add_dynamic_items(MoreButton, SourcesButton)
         if self.settings.discord_guild_id:
             guild = discord.Object(id=self.settings.discord_guild_id)
             bot.tree.copy_global_to(guild=guild)

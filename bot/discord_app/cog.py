@@ -19,11 +19,12 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord_app.delivery import acknowledge, deliver
-from bot.discord_app.views import MoreButton, render
+from bot.discord_app.views import MoreButton, SourcesButton, render
 from bot.engine import Engine
 from bot.index import IndexProblem
 from bot.questions import EXAMPLE_QUERY, MAX_DISCORD_QUESTION, Question, make_question
-from bot.replies import ReplySpec, ask_reply, clip, quote_reply, sources_reply
+from bot.replies import ReplySpec, ask_reply, clip, quote_reply, sources_listing, sources_reply
+from bot.source_choice import source_choices
 
 log = logging.getLogger("casebot")
 
@@ -52,7 +53,7 @@ def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown:
 class CaseCog(commands.Cog, name="CaseCog"):
     def __init__(self, bot: Host) -> None:
         self.bot = bot
-        self.pending: OrderedDict[str, tuple[Question, int, bool]] = OrderedDict()
+        self.pending: OrderedDict[str, tuple[Question, int, bool, frozenset[str] | None]] = OrderedDict()
 
     # ------------------------------------------------------------ helpers
 
@@ -63,9 +64,11 @@ class CaseCog(commands.Cog, name="CaseCog"):
             f"Quoted from {n} source article{'s' if n != 1 else ''} \u00b7 index built {index.built_at[:10]}"
         )
 
-    def remember(self, question: Question, user_id: int, private: bool) -> str:
+    def remember(
+        self, question: Question, user_id: int, private: bool, sources: frozenset[str] | None = None
+    ) -> str:
         key = secrets.token_hex(8)
-        self.pending[key] = (question, user_id, private)
+        self.pending[key] = (question, user_id, private, sources)
         while len(self.pending) > PENDING_LIMIT:
             self.pending.popitem(last=False)
         return key
@@ -90,13 +93,18 @@ class CaseCog(commands.Cog, name="CaseCog"):
     @app_commands.command(
         name="ask", description="Ask about the Johnson case; the answer quotes the sources."
     )
-    @app_commands.describe(question="Your question about the case", private="Only you see the answer")
+    @app_commands.describe(
+        question="Your question about the case",
+        private="Only you see the answer",
+        source="Answer from this source only: an outlet or an article (optional)",
+    )
     @app_commands.checks.dynamic_cooldown(_cooldown)
     async def ask(
         self,
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_DISCORD_QUESTION],
         private: bool = False,
+        source: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         started = time.perf_counter()
         if not await acknowledge(interaction, ephemeral=private):
@@ -106,9 +114,17 @@ class CaseCog(commands.Cog, name="CaseCog"):
             await self.send(interaction, content=notice, ephemeral=True)
             self._log("ask", interaction, started, refused="input")
             return
-        answer = await asyncio.to_thread(self.bot.engine.retriever.ask, given, PER_PAGE + 1)
+        engine = self.bot.engine
+        sources, notice = await asyncio.to_thread(engine.choose_sources, source)
+        if notice:
+            await self.send(interaction, content=notice, ephemeral=True)
+            self._log("ask", interaction, started, refused="source")
+            return
+        answer = await asyncio.to_thread(engine.retriever.ask, given, PER_PAGE + 1, sources=sources)
         spec = ask_reply(answer, footer=self.footer(), page=0, per_page=PER_PAGE)
-        more = MoreButton(self.remember(given, interaction.user.id, private), 1) if spec.more else None
+        more = (
+            MoreButton(self.remember(given, interaction.user.id, private, sources), 1) if spec.more else None
+        )
         sent = await self.send(interaction, **render(spec, more=more), ephemeral=private)
         self._log("ask", interaction, started, answered=answer.answered, hits=len(spec.embeds), sent=sent)
 
@@ -118,14 +134,14 @@ class CaseCog(commands.Cog, name="CaseCog"):
         if remembered is None:
             await interaction.response.send_message(MORE_EXPIRED, ephemeral=True)
             return
-        question, owner, _private = remembered
+        question, owner, _private, sources = remembered
         if interaction.user.id != owner:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return
         if not await acknowledge(interaction, ephemeral=True):
             return
         k = PER_PAGE * (page + 1) + 1
-        answer = await asyncio.to_thread(self.bot.engine.retriever.ask, question, k)
+        answer = await asyncio.to_thread(self.bot.engine.retriever.ask, question, k, sources=sources)
         spec = ask_reply(answer, footer=self.footer(), page=page, per_page=PER_PAGE)
         more = MoreButton(key, page + 1) if spec.more else None
         sent = await self.send(interaction, **render(spec, more=more), ephemeral=True)
@@ -136,6 +152,7 @@ class CaseCog(commands.Cog, name="CaseCog"):
         query="What the quotation is about (optional)",
         speaker="Only this speaker's quotations (optional)",
         private="Only you see the answer",
+        source="Only quotations from this source: an outlet or an article (optional)",
     )
     @app_commands.checks.dynamic_cooldown(_cooldown)
     async def quote(
@@ -144,11 +161,17 @@ class CaseCog(commands.Cog, name="CaseCog"):
         query: app_commands.Range[str, 1, MAX_DISCORD_QUESTION] | None = None,
         speaker: app_commands.Range[str, 1, 100] | None = None,
         private: bool = False,
+        source: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         started = time.perf_counter()
         if not await acknowledge(interaction, ephemeral=private):
             return
         quotes = self.bot.engine.quotes
+        sources, source_notice = await asyncio.to_thread(self.bot.engine.choose_sources, source)
+        if source_notice:
+            await self.send(interaction, content=source_notice, ephemeral=True)
+            self._log("quote", interaction, started, refused="source")
+            return
         given = None
         if query:
             given, notice = make_question(
@@ -159,9 +182,9 @@ class CaseCog(commands.Cog, name="CaseCog"):
                 self._log("quote", interaction, started, refused="input")
                 return
         if given is not None:
-            result = await asyncio.to_thread(quotes.search, given, speaker=speaker, k=5)
+            result = await asyncio.to_thread(quotes.search, given, speaker=speaker, k=5, sources=sources)
         elif speaker:
-            result = await asyncio.to_thread(quotes.by_speaker, speaker)
+            result = await asyncio.to_thread(quotes.by_speaker, speaker, sources=sources)
         else:
             result = None
         spec = (
@@ -184,15 +207,32 @@ class CaseCog(commands.Cog, name="CaseCog"):
                 break
         return choices
 
+    @ask.autocomplete("source")
+    @quote.autocomplete("source")
+    async def source_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        articles = await asyncio.to_thread(self.bot.engine.sources)
+        return [app_commands.Choice(name=n, value=v) for n, v in source_choices(articles, current)]
+
     @app_commands.command(name="sources", description="The articles this bot quotes from.")
     async def sources(self, interaction: discord.Interaction) -> None:
+        await self.sources_page(interaction, 0, ephemeral=False)
+
+    async def sources_page(
+        self, interaction: discord.Interaction, page: int, *, ephemeral: bool = True
+    ) -> None:
+        """One page of /sources (a "More" button for the next one, which anyone may press)."""
         started = time.perf_counter()
-        if not await acknowledge(interaction, ephemeral=False):
+        if not await acknowledge(interaction, ephemeral=ephemeral):
             return
         engine = self.bot.engine
-        articles = await asyncio.to_thread(engine.sources)  # parsing every article: not on the loop
-        sent = await self.send(interaction, **render(sources_reply(articles, footer=self.footer())))
-        self._log("sources", interaction, started, articles=len(articles), sent=sent)
+        # parsing every article: not on the loop
+        listing = await asyncio.to_thread(lambda: sources_listing(engine.sources(), engine.counts()))
+        spec = sources_reply(listing, footer=self.footer(), page=page)
+        more = SourcesButton(page + 1) if spec.more else None
+        sent = await self.send(interaction, **render(spec, more=more), ephemeral=ephemeral)
+        self._log("sources", interaction, started, articles=len(listing), page=page, sent=sent)
 
     @app_commands.command(
         name="reload", description="Load the newest index without a restart (server managers)."

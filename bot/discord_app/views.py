@@ -40,7 +40,32 @@ class MoreButton(
         await cog.more(interaction, self.key, self.page)
 
 
-def render(spec: ReplySpec, *, more: MoreButton | None = None) -> dict[str, Any]:
+class SourcesButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"casebot:sources:(?P<page>\d{1,4})",
+):
+    """The next page of /sources; the page number is all its state."""
+
+    def __init__(self, page: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="More", style=discord.ButtonStyle.secondary, custom_id=f"casebot:sources:{page}"
+            )
+        )
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> SourcesButton:
+        return cls(int(match.group("page")))
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        cog: Any = interaction.client.get_cog("CaseCog")  # type: ignore[attr-defined]
+        await cog.sources_page(interaction, self.page)
+
+
+def render(spec: ReplySpec, *, more: MoreButton | SourcesButton | None = None) -> dict[str, Any]:
     """The keyword arguments for send(): embeds, link buttons, "More", and no mentions."""
     view = discord.ui.View(timeout=None)
     if more is not None and spec.more:

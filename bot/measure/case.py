@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine import Engine
+from bot.models import Answer, Hit
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
@@ -19,6 +20,10 @@ def fold(text: str) -> str:
 def contains_any(text: str, answers: list[str]) -> bool:
     folded = fold(text)
     return any(fold(a) in folded for a in answers)
+
+
+def share(n: int, d: int) -> float | None:
+    return round(n / d, 4) if d else None
 
 
 @dataclass
@@ -35,9 +40,6 @@ class CaseReport:
     misses: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, Any]:
-        def share(n: int, d: int) -> float | None:
-            return round(n / d, 4) if d else None
-
         return {
             "ask": self.asked,
             "hit@1": share(self.hit1, self.asked),
@@ -71,11 +73,21 @@ def score_case_file(engine: Engine, rows: list[dict[str, Any]]) -> CaseReport:
 
 
 def _score_ask(engine: Engine, row: dict[str, Any], report: CaseReport) -> None:
+    record_ask(report, row, engine.retriever.ask(row["question"], k=3))
+
+
+def _passages(hit: Hit) -> list[str]:
+    """The hit's passage and those of its copies in other articles (the same words)."""
+    return [hit.passage.text, *(o.passage.text for o in hit.also)]
+
+
+def record_ask(report: CaseReport, row: dict[str, Any], answer: Answer) -> None:
+    """Count one "ask" row: the answer in the top passage, in the top three, in the bold
+    sentence, and answered at all."""
     report.asked += 1
-    answer = engine.retriever.ask(row["question"], k=3)
     hits = answer.hits
-    top1 = bool(hits) and contains_any(hits[0].passage.text, row["answers"])
-    top3 = any(contains_any(h.passage.text, row["answers"]) for h in hits[:3])
+    top1 = bool(hits) and any(contains_any(t, row["answers"]) for t in _passages(hits[0]))
+    top3 = any(contains_any(t, row["answers"]) for h in hits[:3] for t in _passages(h))
     sent1 = bool(hits) and contains_any(hits[0].answer_text, row["answers"])
     report.hit1 += top1
     report.hit3 += top3

@@ -21,10 +21,11 @@ from bot.analysis import terms
 from bot.answer_types import wanted_types
 from bot.embedding import Embedder
 from bot.index import Index
-from bot.models import Answer, Hit, Passage, Span
+from bot.models import Answer, Hit, Passage, Span, Statement
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
+from bot.ranking.differ import disagreement
 from bot.ranking.score import MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
 
@@ -55,7 +56,7 @@ class Retriever:
         self.embedder = embedder
         self.weights = weights
         # answers to recent questions (one index never changes: a new index gets a new Retriever)
-        self._cache: OrderedDict[tuple[str, int, RankWeights], Answer] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, RankWeights, frozenset[str] | None], Answer] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._keyword = index.keyword
@@ -77,11 +78,19 @@ class Retriever:
 
     # ------------------------------------------------------------ public
 
-    def ask(self, question: Question | str, k: int = 3, *, timings: dict[str, float] | None = None) -> Answer:
+    def ask(
+        self,
+        question: Question | str,
+        k: int = 3,
+        *,
+        sources: frozenset[str] | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> Answer:
         """Answer one question with up to ``k`` hits (fewer, labelled related, if unanswered).
 
-        A ``str`` is cleaned here; a ``Question`` was cleaned where it was typed. With
-        ``timings``, the seconds of each stage are added to it (python -m bot.bench).
+        A ``str`` is cleaned here; a ``Question`` was cleaned where it was typed. ``sources``
+        (article ids) answers from those articles only. With ``timings``, the seconds of each
+        stage are added to it (python -m bot.bench).
         """
         if isinstance(question, str):
             cleaned, notice = make_question(question)
@@ -91,7 +100,7 @@ class Retriever:
         if not self.index.passages:
             return Answer(question=question.raw, answered=False, hits=())
         w = self.weights
-        key = (question.text.casefold(), k, w)
+        key = (question.text.casefold(), k, w, sources)
         with self._cache_lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -103,7 +112,13 @@ class Retriever:
         if timings is not None:
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - started
         # more than k: near-identical passages of other articles merge into one hit (copies.py)
-        ranked = self.rank(question.text, query, limit=COPIES_LOOKED_AT * max(k, 1), timings=timings)
+        ranked = self.rank(
+            question.text,
+            query,
+            limit=COPIES_LOOKED_AT * max(k, 1),
+            only=self._rows_of(sources),
+            timings=timings,
+        )
         answered = bool(ranked) and ranked[0].confidence >= w.threshold
         rows = np.array([r.row for r in ranked], dtype=np.int64)
         passages = self.index.passages
@@ -112,14 +127,28 @@ class Retriever:
             self._vectors[rows].astype(np.float32, copy=False),
             lambda i: passages[int(rows[i])].text,
         )
+        differ: tuple[Statement, ...] = ()
         if answered:
-            groups = groups[: max(k, 1)]
+            # twice as many groups as are shown are compared for values that differ, so that a
+            # differing source just below the shown ones is still named (bot.ranking.differ)
+            looked_at = groups[: 2 * max(k, 1)]
+            merged = [one_hit([self._hit(ranked[i]) for i in g]) for g in looked_at]
+            hits = tuple(merged[: max(k, 1)])
+            confident = [
+                (h, ranked[g[0]].confidence)
+                for h, g in zip(merged, looked_at, strict=True)
+                if ranked[g[0]].confidence >= w.threshold
+            ]
+            differ = disagreement(question.text, confident, self.index.names)
+            shown = {h.article.doc_id for h in hits}
+            if not any(s.article.doc_id in shown for s in differ):
+                differ = ()  # about none of the hits the reader sees
         else:
             groups = [
                 g for g in groups[: min(k, w.max_related)] if ranked[g[0]].confidence >= w.related_floor
             ]
-        hits = tuple(one_hit([self._hit(ranked[i]) for i in g]) for g in groups)
-        answer = Answer(question=question.raw, answered=answered, hits=hits)
+            hits = tuple(one_hit([self._hit(ranked[i]) for i in g]) for g in groups)
+        answer = Answer(question=question.raw, answered=answered, hits=hits, differ=differ)
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = answer
@@ -135,18 +164,25 @@ class Retriever:
         mode: str = "hybrid",
         candidates: int | None = None,
         limit: int | None = None,
+        only: np.ndarray | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[ScoredPassage]:
         """Candidate passages for a cleaned question, best first (the first ``limit`` of them).
 
         ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine only) and "keyword"
-        (BM25 only) exist to measure it against (python -m bot.eval beir --mode).
+        (BM25 only) exist to measure it against (python -m bot.eval beir --mode). ``only``: the
+        rows the candidates are taken from (all rows when None).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
         clock = _Clock(timings)
         found = self.features(
-            question, query, mode=mode, candidates=candidates or self.weights.candidates, clock=clock
+            question,
+            query,
+            mode=mode,
+            candidates=candidates or self.weights.candidates,
+            only=only,
+            clock=clock,
         )
         if found is None:
             return []
@@ -171,6 +207,7 @@ class Retriever:
         *,
         mode: str = "hybrid",
         candidates: int = 100,
+        only: np.ndarray | None = None,
         clock: _Clock | None = None,
     ) -> feat.Features | None:
         """The candidates of a cleaned question and their features (None: no candidate)."""
@@ -183,10 +220,14 @@ class Retriever:
         focus = {t for t in query_terms if t not in index.names}
         known = [t for t in weights if t in self._vocab]
         # BM25 over the whole corpus is only needed to pick candidates or to rank by it
-        needed = mode == "keyword" or (mode == "hybrid" and len(index.passages) > candidates)
+        pool = len(index.passages) if only is None else len(only)
+        needed = mode == "keyword" or (mode == "hybrid" and pool > candidates)
         keyword = self._keyword.scores(known) if known and needed else None
         clock.lap("keyword")
-        rows = np.asarray(self._candidates(query, keyword, mode, candidates), dtype=np.int64)
+        if only is None:
+            rows = np.asarray(self._candidates(query, keyword, mode, candidates), dtype=np.int64)
+        else:
+            rows = self._candidates_in(only, query, keyword, mode, candidates)
         clock.lap("dense")
         if not len(rows):
             return None
@@ -260,6 +301,28 @@ class Retriever:
             top = np.argpartition(-keyword, count)[:count]
             rows.update(int(i) for i in top if keyword[i] > 0)
         return sorted(rows)
+
+    def _candidates_in(
+        self, only: np.ndarray, query: np.ndarray, keyword: np.ndarray | None, mode: str, count: int
+    ) -> np.ndarray:
+        """``_candidates`` among the rows ``only`` (exact: a chosen source is small)."""
+        if len(only) <= count:
+            return only
+        picked: set[int] = set()
+        if mode != "keyword":
+            cos = self._vectors[only].astype(np.float32, copy=False) @ query
+            picked.update(only[np.argpartition(-cos, count)[:count]].tolist())
+        if keyword is not None and mode != "dense":
+            within = keyword[only]
+            picked.update(int(only[i]) for i in np.argpartition(-within, count)[:count] if within[i] > 0)
+        return np.array(sorted(picked), dtype=np.int64)
+
+    def _rows_of(self, sources: frozenset[str] | None) -> np.ndarray | None:
+        """The passage rows of the articles ``sources`` (None: every row)."""
+        if sources is None:
+            return None
+        numbers = [n for n, doc in enumerate(self.index.passages.doc_ids) if doc in sources]
+        return np.flatnonzero(np.isin(self._article_of, numbers)).astype(np.int64)
 
     def _hit(self, scored: ScoredPassage) -> Hit:
         passage: Passage = self.index.passages[scored.row]

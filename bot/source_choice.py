@@ -1,0 +1,58 @@
+"""Choosing a source: what ``source:`` (Discord) and ``--source`` (terminal) match, and the
+choices offered while typing one.
+
+A source is named by an article's id, its outlet or its title: an exact match (letter case
+aside) wins; otherwise every article whose outlet or title contains the words given. An outlet
+stands for all of its articles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from bot.models import Article
+
+CHOICES = 25  # Discord shows at most 25 autocomplete choices
+CHOICE_LENGTH = 100  # and each name and value is at most 100 characters
+
+
+def no_source(wanted: str) -> str:
+    return f"No source matches {wanted[:100]!r}: /sources (python -m bot.ask --sources) lists them."
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def match_sources(articles: Iterable[Article], wanted: str) -> list[Article]:
+    """The articles ``wanted`` names (none: an empty list)."""
+    articles = list(articles)
+    key = _fold(wanted)
+    if not key:
+        return []
+    exact = [a for a in articles if key in (_fold(a.doc_id), _fold(a.outlet), _fold(a.title))]
+    if exact:
+        return exact
+    words = key.split()
+    return [a for a in articles if all(w in f"{_fold(a.outlet)} {_fold(a.title)}" for w in words)]
+
+
+def source_choices(articles: Sequence[Article], typed: str) -> list[tuple[str, str]]:
+    """(label, value) pairs for an autocomplete: outlets first (each once, with its number of
+    articles), then single articles by title; only those containing what was typed."""
+    key = _fold(typed)
+    choices: list[tuple[str, str]] = []
+    outlets = Counter(a.outlet for a in articles if a.outlet)
+    for outlet, count in sorted(outlets.items(), key=lambda item: (-item[1], _fold(item[0]))):
+        if key in _fold(outlet) and len(outlet) <= CHOICE_LENGTH:
+            choices.append((_clip(f"{outlet} ({count} article{'s' if count != 1 else ''})"), outlet))
+    for a in sorted(articles, key=lambda a: (_fold(a.title), a.doc_id)):
+        label = f"{a.title} \u2014 {a.outlet}" if a.outlet else a.title
+        if key in _fold(label) and len(a.doc_id) <= CHOICE_LENGTH:
+            choices.append((_clip(label), a.doc_id))
+    return choices[:CHOICES]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= CHOICE_LENGTH else text[: CHOICE_LENGTH - 1] + "\u2026"
