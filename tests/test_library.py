@@ -1,0 +1,85 @@
+"""The test library from the terminal: --source, --sources, "The sources differ:" and its
+JSON field; and, with the real model, the library's question file part by part."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.engine import open_engine
+from bot.measure.library import build_corpus, read_questions, score_library
+from bot.replies import DIFFER_LABEL
+from tests.conftest import ROOT, TEST_MODEL, run_module
+from tests.library import LIBRARY, SOURCES
+
+
+@pytest.fixture(scope="module")
+def library_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    tmp = tmp_path_factory.mktemp("library-cli")
+    (tmp / "corpus").mkdir()
+    build_corpus(SOURCES, tmp / "corpus")
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "CASEBOT_CORPUS_DIR": str(tmp / "corpus"),
+        "CASEBOT_INDEX_DIR": str(tmp / "index"),
+        "CASEBOT_MODEL": TEST_MODEL,
+    }
+
+
+def test_the_sources_differ_in_text_and_json(library_env: dict[str, str]) -> None:
+    text = run_module(["bot.ask", "When was Johnson's sentence commuted?"], library_env)
+    assert text.returncode == 0, text.stderr
+    assert f"{DIFFER_LABEL}\n  - \u201cJune 6, 2018\u201d (Valley Gazette, paragraph 2)" in text.stdout
+    assert "  - \u201cJuly 2018\u201d (The Evening Post, paragraph 2)" in text.stdout
+    record = json.loads(
+        run_module(["bot.ask", "--json", "When was Johnson's sentence commuted?"], library_env).stdout
+    )
+    values = {d["value"]: d for d in record["disagreement"]}
+    assert set(values) >= {"June 6, 2018", "July 2018"}
+    assert values["July 2018"]["outlet"] == "The Evening Post" and values["July 2018"]["paragraph"] == 2
+    assert {"hits", "question", "answered"} <= set(record)
+
+
+def test_source_narrows_the_answer_and_sources_lists_the_library(library_env: dict[str, str]) -> None:
+    asked = run_module(
+        ["bot.ask", "--json", "--source", "evening post", "Where does Johnson live?"], library_env
+    )
+    assert asked.returncode == 0, asked.stderr
+    hits = json.loads(asked.stdout)["hits"]
+    assert hits and {h["outlet"] for h in hits} == {"The Evening Post"}
+    quoted = run_module(["bot.quote", "--json", "--source", "Lakeside Daily", "my life back"], library_env)
+    quotes = json.loads(quoted.stdout)["quotes"]
+    assert quotes and all(q["doc_id"].startswith("lakeside-daily") for q in quotes)
+    unknown = run_module(["bot.ask", "--source", "The Moon Times", "Who is Johnson?"], library_env)
+    assert unknown.returncode == 2 and unknown.stderr.strip().splitlines() == [
+        "No source matches 'The Moon Times': /sources (python -m bot.ask --sources) lists them."
+    ]
+    listing = json.loads(run_module(["bot.ask", "--sources", "--json"], library_env).stdout)["sources"]
+    dated = [row["outlet"] for row in listing if row["published"]]
+    assert len(listing) == 13 and dated[-1] == "Riverbend Courier"  # oldest first (2020 last), undated after
+    assert [row["published"] for row in listing[-2:]] == [None, None]
+    assert all(row["passages"] >= 3 for row in listing)
+    text = run_module(["bot.ask", "--sources"], library_env).stdout
+    assert text.startswith("13 source articles:") and "Capital Wire, by Dana Reyes, 2018-06-06" in text
+
+
+@pytest.mark.model
+def test_the_library_questions_with_the_real_model(tmp_path: Path) -> None:
+    """The figures bot.eval library reports, held where they stand today (see docs/answering.md):
+    every planted contradiction flagged, no false one, and retrieval no worse than measured."""
+    (tmp_path / "corpus").mkdir()
+    doc_of = build_corpus(SOURCES, tmp_path / "corpus")
+    settings = dataclasses.replace(
+        Settings.from_env({}, dotenv=False), corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index"
+    )
+    reports = score_library(open_engine(settings), read_questions(LIBRARY / "questions.jsonl"), doc_of)
+    for part in reports.values():
+        assert part.planted == 1 and part.flagged_planted == 1 and part.flagged_other == 0, part.misses
+        assert part.asked == 32 and part.off_topic == 11
+    assert reports["report"].metrics()["hit@3"] >= 0.71
