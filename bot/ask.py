@@ -15,7 +15,8 @@ import sys
 from bot.cli import add_location_args, emit, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.questions import make_question
-from bot.replies import answer_to_json, answer_to_text, sources_listing, sources_to_text
+from bot.replies import answer_to_json, answer_to_text
+from bot.source_choice import sources_listing, sources_to_text
 from bot.terminal import json_line
 
 

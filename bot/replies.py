@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.models import Answer, Article, Hit, QuoteHit, Statement
 from bot.quote_search import QuoteResult
+from bot.source_choice import source_meta
 
 log = logging.getLogger(__name__)
 
@@ -397,35 +398,6 @@ def quote_reply(result: QuoteResult, *, footer: str) -> ReplySpec:
     return fit(ReplySpec(content=head, embeds=embeds, links=_links([h.article for h in hits])))
 
 
-def sources_listing(articles: list[Article], counts: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
-    """Every article, oldest first (undated last): citation fields, passages and quotations."""
-    ordered = sorted(articles, key=lambda a: (a.published or "9999", a.title.casefold(), a.doc_id))
-    return [
-        {
-            **a.citation_fields(),
-            "passages": counts.get(a.doc_id, (0, 0))[0],
-            "quotations": counts.get(a.doc_id, (0, 0))[1],
-        }
-        for a in ordered
-    ]
-
-
-def _source_meta(row: dict[str, Any]) -> str:
-    parts = [row["outlet"], f"by {row['author']}" if row["author"] else None, row["published"]]
-    counted = f"{row['passages']} passage{'s' if row['passages'] != 1 else ''}, " + (
-        f"{row['quotations']} quotation{'s' if row['quotations'] != 1 else ''}"
-    )
-    return ", ".join([x for x in parts if x] + [counted])
-
-
-def sources_to_text(listing: list[dict[str, Any]]) -> str:
-    lines = [f"{len(listing)} source article{'s' if len(listing) != 1 else ''}:"]
-    for row in listing:
-        lines.append(f"- {row['title']} ({_source_meta(row)})")
-        lines.append(f"  id {row['doc_id']}" + (f", {row['url']}" if row["url"] else ""))
-    return "\n".join(lines)
-
-
 SOURCES_PER_PAGE = 10
 
 
@@ -438,7 +410,7 @@ def sources_reply(listing: list[dict[str, Any]], *, footer: str, page: int = 0) 
     for row in listing[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]:
         parts = [
             f"**{escape_markdown(clip(row['title'], 200))}**",
-            escape_markdown(clip(_source_meta(row), 300)),
+            escape_markdown(clip(source_meta(row), 300)),
         ]
         if row["url"]:
             parts.append(f"<{clip(row['url'], 300)}>")

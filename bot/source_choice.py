@@ -1,5 +1,5 @@
-"""Choosing a source: what ``source:`` (Discord) and ``--source`` (terminal) match, and the
-choices offered while typing one.
+"""Sources: listing them (``/sources``, ``bot.ask --sources``), what ``source:`` (Discord) and
+``--source`` (terminal) match, and the choices offered while typing one.
 
 A source is named by an article's id, its outlet or its title: an exact match (letter case
 aside) wins; otherwise every article whose outlet or title contains the words given. An outlet
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from bot.models import Article
 
@@ -56,3 +57,32 @@ def source_choices(articles: Sequence[Article], typed: str) -> list[tuple[str, s
 
 def _clip(text: str) -> str:
     return text if len(text) <= CHOICE_LENGTH else text[: CHOICE_LENGTH - 1] + "\u2026"
+
+
+def sources_listing(articles: list[Article], counts: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+    """Every article, oldest first (undated last): citation fields, passages and quotations."""
+    ordered = sorted(articles, key=lambda a: (a.published or "9999", a.title.casefold(), a.doc_id))
+    return [
+        {
+            **a.citation_fields(),
+            "passages": counts.get(a.doc_id, (0, 0))[0],
+            "quotations": counts.get(a.doc_id, (0, 0))[1],
+        }
+        for a in ordered
+    ]
+
+
+def source_meta(row: dict[str, Any]) -> str:
+    parts = [row["outlet"], f"by {row['author']}" if row["author"] else None, row["published"]]
+    counted = f"{row['passages']} passage{'s' if row['passages'] != 1 else ''}, " + (
+        f"{row['quotations']} quotation{'s' if row['quotations'] != 1 else ''}"
+    )
+    return ", ".join([x for x in parts if x] + [counted])
+
+
+def sources_to_text(listing: list[dict[str, Any]]) -> str:
+    lines = [f"{len(listing)} source article{'s' if len(listing) != 1 else ''}:"]
+    for row in listing:
+        lines.append(f"- {row['title']} ({source_meta(row)})")
+        lines.append(f"  id {row['doc_id']}" + (f", {row['url']}" if row["url"] else ""))
+    return "\n".join(lines)

@@ -13,7 +13,8 @@ from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
 from bot.models import Answer, Hit, QuoteHit, Span
 from bot.quote_search import QuoteResult
-from bot.replies import ask_reply, escape_markdown, quote_reply, sources_listing, sources_reply
+from bot.replies import ask_reply, escape_markdown, quote_reply, sources_reply
+from bot.source_choice import sources_listing
 from tests.conftest import write_article
 from tests.fake_discord import check_message
 

@@ -23,8 +23,8 @@ from bot.discord_app.views import MoreButton, SourcesButton, render
 from bot.engine import Engine
 from bot.index import IndexProblem
 from bot.questions import EXAMPLE_QUERY, MAX_DISCORD_QUESTION, Question, make_question
-from bot.replies import ReplySpec, ask_reply, clip, quote_reply, sources_listing, sources_reply
-from bot.source_choice import source_choices
+from bot.replies import ReplySpec, ask_reply, clip, quote_reply, sources_reply
+from bot.source_choice import source_choices, sources_listing
 
 log = logging.getLogger("casebot")
 
