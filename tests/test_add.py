@@ -269,6 +269,22 @@ def test_the_copy_threshold_separates_copies_from_other_stories() -> None:
     assert by_url is not None and by_url.same_url and "same canonical URL" in by_url.describe()
 
 
+def test_a_copy_edited_in_several_paragraphs_is_still_a_copy_and_a_quoting_blog_is_not() -> None:
+    wire, harbor = load_text("capital-wire.html"), load_text("harbor-times-copy.html")
+    assert similarity(shingles(harbor), shingles(wire)) < COPY_THRESHOLD  # words changed in 4 of 6
+    copy = find_copy(harbor, None, [("wire.md", wire, None)])
+    assert copy is not None and copy.similarity >= COPY_THRESHOLD and copy.describe().endswith("% the same")
+    statement, blog = load_text("press-office-statement.html"), load_text("reform-notes-blog.html")
+    assert find_copy(statement, None, [("blog.md", blog, None)]) is None  # it quotes one paragraph
+    assert find_copy(blog, None, [("statement.md", statement, None)]) is None
+    for page, *_ in EXPECTED:  # no other pair of the library is a copy
+        if page in ("capital-wire.html", "lakeside-daily-copy.html", "harbor-times-copy.html"):
+            continue
+        text = load_text(page)
+        others = [(p, load_text(p), None) for p, *_ in EXPECTED if p != page]
+        assert find_copy(text, None, others) is None, page
+
+
 def load_text(page: str) -> str:
     from bot.ingest.extract import read_source
 
