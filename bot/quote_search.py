@@ -68,11 +68,7 @@ class QuoteSearcher:
 
     def by_speaker(self, speaker: str, *, sources: frozenset[str] | None = None) -> QuoteResult:
         """All quotations of a speaker (in the articles ``sources``, if given), in corpus order."""
-        hits = tuple(
-            self._hit(i, 0.0)
-            for i, q in enumerate(self.index.quotations)
-            if speaker_matches(q.speaker, speaker) and (sources is None or q.doc_id in sources)
-        )
+        hits = tuple(self._hit(i, 0.0) for i in self._rows(speaker, sources))
         return QuoteResult(query="", speaker=speaker, hits=hits)
 
     def search(
@@ -91,12 +87,7 @@ class QuoteSearcher:
                 return QuoteResult(query=echo(query), speaker=speaker, hits=(), message=notice)
             query = cleaned
         text = query.text
-        rows = [
-            i
-            for i, q in enumerate(self.index.quotations)
-            if (speaker is None or speaker_matches(q.speaker, speaker))
-            and (sources is None or q.doc_id in sources)
-        ]
+        rows = self._rows(speaker, sources)
         if not rows:
             return QuoteResult(query=query.raw, speaker=speaker, hits=())
         w = self.weights
@@ -121,6 +112,15 @@ class QuoteSearcher:
         scored.sort(key=lambda s: (-s[0], s[1]))
         hits = tuple(self._hit(row, score) for score, row in scored[: max(k, 1)])
         return QuoteResult(query=query.raw, speaker=speaker, hits=hits)
+
+    def _rows(self, speaker: str | None, sources: frozenset[str] | None) -> list[int]:
+        """The quotations (in corpus order) of ``speaker`` in the articles ``sources`` (None: any)."""
+        return [
+            i
+            for i, q in enumerate(self.index.quotations)
+            if (speaker is None or speaker_matches(q.speaker, speaker))
+            and (sources is None or q.doc_id in sources)
+        ]
 
     def _hit(self, row: int, score: float) -> QuoteHit:
         q = self.index.quotations[row]

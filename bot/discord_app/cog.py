@@ -76,6 +76,21 @@ class CaseCog(commands.Cog, name="CaseCog"):
     async def send(self, interaction: discord.Interaction, **kwargs: object) -> bool:
         return await deliver(interaction, self.bot.settings.send_timeout, **kwargs)
 
+    async def _chosen(
+        self, command: str, interaction: discord.Interaction, started: float, source: str | None
+    ) -> tuple[bool, frozenset[str] | None]:
+        """The articles ``source:`` names (None: all); False when it names none, which the
+        user is told in one line."""
+        if source is None:
+            return True, None
+        # the first use reads every article: not on the loop
+        sources, notice = await asyncio.to_thread(self.bot.engine.choose_sources, source)
+        if notice:
+            await self.send(interaction, content=notice, ephemeral=True)
+            self._log(command, interaction, started, refused="source")
+            return False, None
+        return True, sources
+
     @staticmethod
     def _log(command: str, interaction: discord.Interaction, started: float, **facts: object) -> None:
         extra = " ".join(f"{k}={v}" for k, v in facts.items())
@@ -114,13 +129,10 @@ class CaseCog(commands.Cog, name="CaseCog"):
             await self.send(interaction, content=notice, ephemeral=True)
             self._log("ask", interaction, started, refused="input")
             return
-        engine = self.bot.engine
-        sources, notice = await asyncio.to_thread(engine.choose_sources, source)
-        if notice:
-            await self.send(interaction, content=notice, ephemeral=True)
-            self._log("ask", interaction, started, refused="source")
+        chosen, sources = await self._chosen("ask", interaction, started, source)
+        if not chosen:
             return
-        answer = await asyncio.to_thread(engine.retriever.ask, given, PER_PAGE + 1, sources=sources)
+        answer = await asyncio.to_thread(self.bot.engine.retriever.ask, given, PER_PAGE + 1, sources=sources)
         spec = ask_reply(answer, footer=self.footer(), page=0, per_page=PER_PAGE)
         more = (
             MoreButton(self.remember(given, interaction.user.id, private, sources), 1) if spec.more else None
@@ -167,10 +179,8 @@ class CaseCog(commands.Cog, name="CaseCog"):
         if not await acknowledge(interaction, ephemeral=private):
             return
         quotes = self.bot.engine.quotes
-        sources, source_notice = await asyncio.to_thread(self.bot.engine.choose_sources, source)
-        if source_notice:
-            await self.send(interaction, content=source_notice, ephemeral=True)
-            self._log("quote", interaction, started, refused="source")
+        chosen, sources = await self._chosen("quote", interaction, started, source)
+        if not chosen:
             return
         given = None
         if query:

@@ -25,7 +25,7 @@ from bot.models import Answer, Hit, Passage, Span, Statement
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
-from bot.ranking.differ import disagreement
+from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
 
@@ -129,9 +129,10 @@ class Retriever:
         )
         differ: tuple[Statement, ...] = ()
         if answered:
-            # twice as many groups as are shown are compared for values that differ, so that a
-            # differing source just below the shown ones is still named (bot.ranking.differ)
-            looked_at = groups[: 2 * max(k, 1)]
+            # for a question that asks for a value, twice as many groups as are shown are
+            # compared for values that differ, so that a differing source just below the shown
+            # ones is still named (bot.ranking.differ); other questions build only the k shown
+            looked_at = groups[: (2 if asked_kind(question.text) else 1) * max(k, 1)]
             merged = [one_hit([self._hit(ranked[i]) for i in g]) for g in looked_at]
             hits = tuple(merged[: max(k, 1)])
             confident = [
