@@ -66,3 +66,9 @@ def terms(text: str) -> list[str]:
     stems = _stemmer().stemWords([w for w in kept if not w[0].isdigit()])
     it = iter(stems)
     return [w if w[0].isdigit() else next(it) for w in kept]
+
+
+def question_names(question: str) -> set[str]:
+    """Terms of the words a question capitalises after its first word ("How old is Jon
+    Ponder?" -> {"jon", "ponder"}): names, whether or not the corpus knows them."""
+    return {t for word in _WORD.findall(question)[1:] if word[0].isupper() for t in terms(word)}

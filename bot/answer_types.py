@@ -54,3 +54,41 @@ def wanted_types(question: str) -> int:
 def sentence_types(body: str, start: int, end: int) -> int:
     """Bit i is set when body[start:end] holds the kind of thing of ANSWER_TYPES[i]."""
     return sum(1 << i for i, (_, holds) in enumerate(ANSWER_TYPES) if holds.search(body, start, end))
+
+
+# The answered decision (bot.ranking.decision) asks of the top passage's answer sentence alone,
+# at question time, whether it holds the kind of value asked for; these kinds are wider than the
+# ranking's (a height, a sum of money, a person, a place), and they never change the ranking.
+_HEIGHT = (
+    r"\b\d+(?:\.\d+)?\s?(?:feet|foot|ft|inches|inch|cm|centimet(?:er|re)s?|met(?:er|re)s?)\b"
+    r"|\d\s?['\u2032]\s?\d"
+)
+_MONEY = r"[$\u00a3\u20ac]\s?\d|\b\d[\d,.]*\s?(?:dollars?|million|billion|thousand)\b|\bfortune\b"
+_PERSON = r"(?<=\S)\s+[A-Z][a-z]+|\b(?:Mr|Mrs|Ms|Dr)\.\s"
+_PLACE = r"\b(?:in|at|from|to|near|inside|outside)\s+(?:the\s+)?[A-Z][a-z]+"
+DECISION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    *ANSWER_TYPES[:5],
+    *(
+        (re.compile(q, re.IGNORECASE), re.compile(a))
+        for q, a in (
+            (r"\bhow tall\b|\bheight\b", _HEIGHT),
+            (
+                r"\bhow much\b.*\b(?:cost|worth|money|pay|paid|salary|charge|earn|spend|spent)\b"
+                r"|\bnet worth\b",
+                _MONEY,
+            ),
+            (r"^\s*(?:who|whom|whose)\b|\bwhat(?:'s| is| was) (?:the |her |his |their )?name\b", _PERSON),
+            (r"^\s*where\b|\bwhich (?:city|town|state|country|prison|place)\b", _PLACE),
+        )
+    ),
+)
+
+
+def decision_wanted(question: str) -> int:
+    """Bit i is set when the question asks for the kind of value of DECISION_TYPES[i]."""
+    return sum(1 << i for i, (asks, _) in enumerate(DECISION_TYPES) if asks.search(question))
+
+
+def decision_held(text: str, wanted: int) -> bool:
+    """The text holds a value of a kind the question asks for (``wanted`` from decision_wanted)."""
+    return any(wanted >> i & 1 and holds.search(text) for i, (_, holds) in enumerate(DECISION_TYPES))

@@ -8,6 +8,8 @@ python -m bot.eval squad DIR ...   like beir, plus the answer sentence of the to
 python -m bot.eval library DIR [--json]   a library (DIR/sources, DIR/questions.jsonl, as
     tests/data/library): its sources added to a fresh corpus as bot.add does, each part of the
     question file scored apart (the tune part was looked at while building, the report part not)
+python -m bot.eval report [--squad DIR]   every reported part (paraphrases, near misses, the
+    library's report part, SQuAD's test half from ../shared/bench), fitted decision beside hand
 """
 
 from __future__ import annotations
@@ -52,7 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     library = sub.add_parser("library", help="score a library's question file, each part apart")
     library.add_argument("dir", type=Path)
     library.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    report = sub.add_parser("report", help="every reported part, the fitted decision beside the hand rule")
+    report.add_argument(
+        "--squad",
+        type=Path,
+        default=Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "squad-v1.1-dev",
+    )
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return run(lambda: _report(args))
     if args.command == "library":
         return run(lambda: _library(args))
     if args.command == "case":
@@ -81,6 +91,16 @@ def _bench(args: argparse.Namespace) -> int:
     )
     for mode, metrics in results["modes"].items():
         emit(f"  {mode:>8}: " + "  ".join(f"{k} {v}" for k, v in metrics.items()))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.measure.reported import reported
+
+    figures = reported(args.squad, progress=note)
+    emit(f"{'reported part':>32}  {'fitted':>8}  {'hand':>8}")
+    for key in figures["fitted"]:
+        emit(f"{key:>32}  {figures['fitted'][key]!s:>8}  {figures['hand'][key]!s:>8}")
     return 0
 
 

@@ -82,4 +82,9 @@ def test_the_library_questions_with_the_real_model(tmp_path: Path) -> None:
     for part in reports.values():
         assert part.planted == 1 and part.flagged_planted == 1 and part.flagged_other == 0, part.misses
         assert part.asked == 32 and part.off_topic == 11
-    assert reports["report"].metrics()["hit@3"] >= 0.71
+    report = reports["report"].metrics()
+    # with the fitted answered decision: a declined question shows two related passages, not three
+    assert report["hit@3"] >= 0.68
+    assert report["declined_off_topic"] >= 0.7 and report["answered_in_scope"] >= 0.8, reports[
+        "report"
+    ].misses

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from bot.ranking import features as feat
+from bot.ranking.decision import fitted_decision
 from bot.ranking.score import order, score
-from bot.ranking.weights import RANK_WEIGHTS, RankWeights
+from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS, RankWeights
 
 
 def test_group_starts_and_ranges() -> None:
@@ -60,6 +61,10 @@ def _two_passages(**changes: object) -> feat.Features:
         "sentence_cos": np.array([0.4, 0.6, 0.3]),
         "kind_match": np.array([True, False, False]),
         "focus": np.array([0.0, 0.0, 0.5]),
+        "focus_sentence": np.array([0.0, 0.5, 1.0]),
+        "focus_passage": np.array([0.5, 1.0]),
+        "names_missing": np.array([0.0, 1.0]),
+        "no_focus": False,
     }
     return feat.Features(**{**base, **changes})  # type: ignore[arg-type]
 
@@ -115,6 +120,9 @@ def test_order_is_best_first_with_ties_by_row() -> None:
 def test_weights_are_a_frozen_value_with_one_set_of_defaults() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         RANK_WEIGHTS.threshold = 0.1  # type: ignore[misc]
-    assert RankWeights() == RANK_WEIGHTS and hash(RankWeights()) == hash(RANK_WEIGHTS)
+    fitted = RankWeights(decision=fitted_decision())
+    assert fitted == RANK_WEIGHTS and hash(fitted) == hash(RANK_WEIGHTS)
+    assert RANK_WEIGHTS.decision is not None  # the committed model decides "answered"
+    assert dataclasses.replace(RANK_WEIGHTS, decision=None) == HAND_WEIGHTS
     only_passage = RankWeights(passage=1.0, sentence=0.0, coverage=0.0)
     assert score(_two_passages(), only_passage).score.tolist() == pytest.approx([0.5, 0.2])

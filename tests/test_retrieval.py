@@ -88,8 +88,8 @@ def test_k_limits_hits_and_related_are_at_most_two(engine: Engine) -> None:
     assert answer.answered and len(answer.hits) == 5
     assert len(engine.retriever.ask("judge", k=1).hits) <= 1
     engine.retriever.weights = dataclasses.replace(
-        engine.retriever.weights, threshold=99.0
-    )  # nothing can be answered now
+        engine.retriever.weights, threshold=99.0, decision=None
+    )  # nothing can be answered now (the hand rule, with a threshold no confidence reaches)
     declined = engine.retriever.ask("judge cocaine quintessential entrepreneur", k=5)
     assert not declined.answered and len(declined.hits) <= 2
 

@@ -27,6 +27,12 @@ class Features:
     sentence_cos: np.ndarray  # (m,) cosine of question and sentence (float64)
     kind_match: np.ndarray  # (m,) the sentence holds the kind of thing asked for (bool)
     focus: np.ndarray  # (m,) focus terms the sentence holds, see focus_held
+    # for the answered decision (bot.ranking.decision), IDF-weighted shares of the question's
+    # focus terms (terms other than its names, known to the index or not) and of its names
+    focus_sentence: np.ndarray  # (m,) share of the focus the sentence holds
+    focus_passage: np.ndarray  # (n,) share of the focus the passage or its title holds
+    names_missing: np.ndarray  # (n,) share of the names neither the passage nor its title holds
+    no_focus: bool  # the question has no focus term
 
 
 def group_starts(counts: np.ndarray) -> np.ndarray:

@@ -17,8 +17,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bot.analysis import terms
-from bot.answer_types import wanted_types
+from bot.analysis import question_names, terms
+from bot.answer_types import decision_held, decision_wanted, wanted_types
 from bot.embedding import Embedder
 from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span, Statement
@@ -26,7 +26,7 @@ from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
 from bot.ranking.differ import asked_kind, disagreement
-from bot.ranking.score import MODES, order, score
+from bot.ranking.score import COLUMN, MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
 
 ANSWER_CACHE = 1024  # recent questions whose answers are kept
@@ -39,6 +39,7 @@ class ScoredPassage:
     score: float
     confidence: float
     answer: Span
+    evidence: tuple[float, ...] = ()  # the answered decision's features (bot.ranking.decision)
 
 
 class Retriever:
@@ -119,7 +120,7 @@ class Retriever:
             only=self._rows_of(sources),
             timings=timings,
         )
-        answered = bool(ranked) and ranked[0].confidence >= w.threshold
+        answered = bool(ranked) and self.answers(question.text, ranked[0])
         rows = np.array([r.row for r in ranked], dtype=np.int64)
         passages = self.index.passages
         groups = group_rows(
@@ -195,11 +196,33 @@ class Retriever:
                 score=float(scores.score[i]),
                 confidence=float(scores.confidence[i]),
                 answer=Span(int(answers[i, 0]), int(answers[i, 1])),
+                evidence=tuple(scores.evidence[i].tolist()),
             )
             for i in order(scores, found.rows, limit).tolist()
         ]
         clock.lap("rank")
         return scored
+
+    def answers(self, question: str, top: ScoredPassage) -> bool:
+        """Whether the top passage answers the question: the fitted decision when the weights
+        hold one, else its confidence against the hand threshold."""
+        decision = self.weights.decision
+        if decision is None:
+            return top.confidence >= self.weights.threshold
+        row = self.evidence(question, top)
+        return bool(decision.probability(row[None, :])[0] >= decision.threshold)
+
+    def evidence(self, question: str, top: ScoredPassage) -> np.ndarray:
+        """The decision's features of one ranked passage, the kind of value asked for read from
+        its answer sentence's text."""
+        row = np.array(top.evidence, dtype=np.float64)
+        wanted = decision_wanted(question)
+        if wanted:
+            body = self.index.articles[self.index.passages.doc_id(top.row)].body
+            held = decision_held(body[top.answer.start : top.answer.end], wanted)
+            row[COLUMN["kind_missing"]] = not held
+            row[COLUMN["kind_held"]] = held
+        return row
 
     def features(
         self,
@@ -219,6 +242,13 @@ class Retriever:
         total = sum(weights.values())
         # what the question asks about, without the names it mentions
         focus = {t for t in query_terms if t not in index.names}
+        # for the answered decision, a word capitalised inside the question is a name too,
+        # known to the corpus or not ("How old is Jon Ponder?")
+        named = index.names | question_names(question)
+        asked = [t for t in weights if t not in named]
+        names = [t for t in weights if t in named]
+        asked_total = sum(weights[t] for t in asked)
+        names_total = sum(weights[t] for t in names)
         known = [t for t in weights if t in self._vocab]
         # BM25 over the whole corpus is only needed to pick candidates or to rank by it
         pool = len(index.passages) if only is None else len(only)
@@ -242,6 +272,8 @@ class Retriever:
         focus_columns = [j for j, t in enumerate(known) if t in focus]
         # for ranking, a passage also holds its article's title (its context)
         with_title = in_passage | self._titles_holding(ids, rows)
+        asked_columns = [j for j, t in enumerate(known) if t in asked]
+        name_columns = [j for j, t in enumerate(known) if t in names]
         return feat.Features(
             rows=rows,
             starts=starts,
@@ -256,6 +288,12 @@ class Retriever:
             ),
             kind_match=feat.kind_match(self._sentence_types[sentences], wanted_types(question)),
             focus=feat.focus_held(in_sentence[:, focus_columns], starts, counts, len(focus)),
+            focus_sentence=feat.coverage(in_sentence[:, asked_columns], idf[asked_columns], asked_total),
+            focus_passage=feat.coverage(with_title[:, asked_columns], idf[asked_columns], asked_total),
+            names_missing=1.0 - feat.coverage(with_title[:, name_columns], idf[name_columns], names_total)
+            if names_total > 0
+            else np.zeros(len(rows)),
+            no_focus=asked_total <= 0,
         )
 
     # ------------------------------------------------------------ helpers

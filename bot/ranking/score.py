@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.ranking.decision import FEATURES
 from bot.ranking.features import Features
 from bot.ranking.weights import RankWeights
 
 MODES = ("hybrid", "dense", "keyword")
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Scores:
     score: np.ndarray  # (n,) what candidates are ranked by
     confidence: np.ndarray  # (n,) compared with the threshold for the top candidate
     answer: np.ndarray  # (n,) each candidate's answer sentence, an index into the m sentences
+    evidence: np.ndarray  # (n, len(decision.FEATURES)) for the answered decision; the kind
+    # columns are left 0 here (they are read from the answer sentence's text, see retriever)
 
 
 def score(features: Features, weights: RankWeights, mode: str = "hybrid") -> Scores:
@@ -52,7 +56,26 @@ def score(features: Features, weights: RankWeights, mode: str = "hybrid") -> Sco
             + w.coverage * f.coverage_with_title
         )
     confidence = f.sentence_cos[chosen] + w.conf_coverage * f.coverage
-    return Scores(score=scores, confidence=confidence, answer=chosen)
+    return Scores(score=scores, confidence=confidence, answer=chosen, evidence=evidence(f, scores, chosen))
+
+
+def evidence(f: Features, scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Each candidate's row of the decision's features (bot.ranking.decision.FEATURES)."""
+    n = len(scores)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    out[:, COLUMN["sentence_cos"]] = f.sentence_cos[chosen]
+    out[:, COLUMN["passage_cos"]] = f.passage_cos
+    out[:, COLUMN["focus_sentence"]] = f.focus_sentence[chosen]
+    out[:, COLUMN["focus_passage"]] = f.focus_passage
+    out[:, COLUMN["no_focus"]] = float(f.no_focus)
+    out[:, COLUMN["names_missing"]] = f.names_missing
+    out[:, COLUMN["coverage"]] = f.coverage
+    if n > 1:
+        best = int(np.argmax(scores))
+        others = np.full(n, scores[best])
+        others[best] = np.max(np.delete(scores, best))
+        out[:, COLUMN["margin"]] = scores - others
+    return out
 
 
 def order(scores: Scores, rows: np.ndarray, limit: int | None = None) -> np.ndarray:

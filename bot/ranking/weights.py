@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.ranking.decision import Decision, fitted_decision
+
 
 @dataclass(frozen=True)
 class RankWeights:
@@ -22,10 +24,12 @@ class RankWeights:
     answer_focus: float = 0.80  # ... and when picking the answer sentence within a passage
     type_bonus: float = 0.10  # the sentence holds the kind of thing asked for (a year for "when")
     conf_coverage: float = 0.20  # coverage (passage alone) in the answered decision's confidence
-    threshold: float = 0.33  # confidence at which the top passage answers the question
+    threshold: float = 0.33  # confidence at which a passage is on topic (and, without a fitted
+    # decision, at which the top passage answers the question: the hand rule)
     related_floor: float = 0.20  # below this confidence a passage is not even shown as related
     max_related: int = 2  # related passages shown for a question not answered
     candidates: int = 100  # passages taken from each of dense and keyword search
+    decision: Decision | None = None  # the fitted answered decision (None: the hand threshold)
 
 
 @dataclass(frozen=True)
@@ -41,5 +45,6 @@ class QuoteWeights:
     floor: float = 0.30  # confidence (better cosine + coverage term) below which none is shown
 
 
-RANK_WEIGHTS = RankWeights()
+RANK_WEIGHTS = RankWeights(decision=fitted_decision())
+HAND_WEIGHTS = RankWeights()  # the hand threshold alone, kept to measure the fitted decision against
 QUOTE_WEIGHTS = QuoteWeights()

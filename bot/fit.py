@@ -1,0 +1,117 @@
+"""python -m bot.fit [--squad DIR] [--count N] [--seed S]: fit the answered decision.
+
+Fits bot/ranking/decision.py's logistic model on the tuning parts only (the SQuAD fit half,
+the team's own questions on the bundled article, the library's tune part, the near misses'
+tune part) and writes bot/ranking/decision.json. Deterministic for a given seed and data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from bot.cli import emit, note, run
+from bot.config import Settings
+from bot.embedding import load_embedder
+from bot.engine import open_engine
+from bot.measure.benchmarks import bench_index
+from bot.measure.decision_data import (
+    DATA,
+    NEAR_MISSES,
+    SEED,
+    Examples,
+    read_rows,
+    squad_questions,
+    squad_split,
+    top_evidence,
+)
+from bot.measure.library import build_corpus, read_questions
+from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, fit_logistic
+from bot.ranking.retriever import Retriever
+from bot.ranking.weights import HAND_WEIGHTS
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+LIBRARY = DATA / "library"
+
+
+def gather(squad: Path, count: int, seed: int) -> Examples:
+    examples = Examples()
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
+    near = [r["question"] for r in read_rows(NEAR_MISSES) if r["part"] == "tune"]
+    # the bundled article: the team's own questions (all tuning) and the near misses' tune part
+    bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
+    for row in read_rows(DATA / "questions.jsonl"):
+        if row["kind"] in ("ask", "off_topic"):
+            label = int(row["kind"] == "ask")
+            examples.add(top_evidence(bundled, row["question"]), label, "bundled")
+    for question in near:
+        examples.add(top_evidence(bundled, question), 0, "bundled")
+    # the test library's tune part, and the near misses again
+    with tempfile.TemporaryDirectory(prefix="casebot-fit-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        build_corpus(LIBRARY / "sources", corpus)
+        lib_settings = dataclasses.replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index")
+        library = Retriever(
+            open_engine(lib_settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS
+        )
+        for row in read_questions(LIBRARY / "questions.jsonl"):
+            if row["part"] == "tune":
+                examples.add(top_evidence(library, row["question"]), int(row["kind"] == "ask"), "library")
+        for question in near:
+            examples.add(top_evidence(library, question), 0, "library")
+    # SQuAD's fit half: each question with its own article (answerable) and without it (not)
+    index = bench_index(squad, settings, embedder, progress=note)
+    retriever = Retriever(index, embedder, weights=HAND_WEIGHTS)
+    fit_titles, _ = squad_split(squad, seed)
+    for question, _doc, others in squad_questions(squad, index, fit_titles, count, seed):
+        examples.add(top_evidence(retriever, question), 1, "squad")
+        examples.add(top_evidence(retriever, question, only=others), 0, "squad")
+    return examples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.fit", description="Fit the answered decision.")
+    parser.add_argument("--squad", type=Path, default=SHARED / "bench" / "squad-v1.1-dev")
+    parser.add_argument("--count", type=int, default=800, help="SQuAD questions of the fit half")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    args = parser.parse_args(argv)
+    return run(lambda: _fit(args))
+
+
+def _fit(args: argparse.Namespace) -> int:
+    examples = gather(args.squad, args.count, args.seed)
+    x, y, w = examples.arrays()
+    intercept, coefficients, mean, scale = fit_logistic(x, y, w)
+    decision = Decision(
+        intercept=round(intercept, 6),
+        coefficients=tuple(round(float(c), 6) for c in coefficients),
+        mean=tuple(round(float(m), 6) for m in mean),
+        scale=tuple(round(float(s), 6) for s in scale),
+    )
+    p = decision.probability(x)
+    groups = np.array(examples.groups)
+    for group in sorted(set(examples.groups)):
+        at = groups == group
+        answerable, unanswerable = at & (y == 1), at & (y == 0)
+        emit(
+            f"{group:>8}: answered {np.mean(p[answerable] >= 0.5):.3f} of {answerable.sum()} answerable, "
+            f"declined {np.mean(p[unanswerable] < 0.5):.3f} of {unanswerable.sum()} unanswerable (tune data)"
+        )
+    for name, c in zip(FEATURES, decision.coefficients, strict=True):
+        emit(f"  {name:>15} {c:+.3f}")
+    args.out.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
+    emit(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

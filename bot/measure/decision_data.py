@@ -1,0 +1,102 @@
+"""Data for fitting and reporting the answered decision (bot.ranking.decision).
+
+Each example is one question asked of one corpus: the features of its top passage and whether
+the corpus covers it. Sources, each kept to its part:
+
+- SQuAD v1.1 dev (../shared/bench, evaluation data read in place, never copied), split by
+  article with a seeded shuffle of the titles: a question against the whole index is answerable,
+  the same question against every passage but its own article's is not (the usual construction);
+- the bundled corpus with the team's questions (tests/data/questions.jsonl, tune) and the near
+  misses written about the case's people (tests/data/near_misses.jsonl, by part);
+- the test library (tests/data/library) with its question file's tune part and the near misses.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.index import Index
+from bot.measure.beir import read_beir
+from bot.questions import make_question
+from bot.ranking.retriever import Retriever
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+NEAR_MISSES = DATA / "near_misses.jsonl"
+PARAPHRASES = DATA / "paraphrases.jsonl"
+SEED = 2026
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+@dataclass
+class Examples:
+    rows: list[np.ndarray] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+    def add(self, row: np.ndarray | None, label: int, group: str) -> None:
+        if row is not None:
+            self.rows.append(row)
+            self.labels.append(label)
+            self.groups.append(group)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features, labels, and weights making every (group, label) cell weigh the same."""
+        x = np.vstack(self.rows)
+        y = np.array(self.labels, dtype=np.float64)
+        cells = [f"{g}:{lab}" for g, lab in zip(self.groups, self.labels, strict=True)]
+        counts = {c: cells.count(c) for c in set(cells)}
+        w = np.array([1.0 / counts[c] for c in cells]) * len(cells) / len(counts)
+        return x, y, w
+
+
+def top_evidence(retriever: Retriever, question: str, only: np.ndarray | None = None) -> np.ndarray | None:
+    """The decision's features of the question's top passage (None: no candidate)."""
+    cleaned, _ = make_question(question)
+    if cleaned is None:
+        return None
+    vector = retriever.embedder.embed([cleaned.text])[0]
+    ranked = retriever.rank(cleaned.text, vector, limit=1, only=only)
+    return retriever.evidence(cleaned.text, ranked[0]) if ranked else None
+
+
+def squad_split(directory: Path, seed: int = SEED) -> tuple[set[str], set[str]]:
+    """SQuAD's article titles split in two halves by a seeded shuffle: (fit, test)."""
+    titles = sorted({a.title for a in read_beir(directory).articles})
+    random.Random(seed).shuffle(titles)
+    half = len(titles) // 2
+    return set(titles[:half]), set(titles[half:])
+
+
+def squad_questions(
+    directory: Path, index: Index, titles: set[str], count: int, seed: int = SEED
+) -> list[tuple[str, str, np.ndarray]]:
+    """``count`` questions (seeded sample) of the given articles: (question, its document,
+    the rows of every other article)."""
+    data = read_beir(directory)
+    title_of = {a.doc_id: a.title for a in data.articles}
+    picked = sorted(
+        q for q in data.queries if title_of.get(next(iter(data.qrels.get(q, {"": 1})), "")) in titles
+    )
+    random.Random(seed).shuffle(picked)
+    article_of = index.passages.article_of
+    doc_ids = index.passages.doc_ids
+    title_rows: dict[str, np.ndarray] = {}
+    out = []
+    for qid in picked[:count]:
+        doc = next(iter(data.qrels[qid]))
+        title = title_of[doc]
+        if title not in title_rows:
+            own = [n for n, d in enumerate(doc_ids) if title_of.get(d) == title]
+            title_rows[title] = np.flatnonzero(~np.isin(article_of, own)).astype(np.int64)
+        out.append((data.queries[qid], doc, title_rows[title]))
+    return out

@@ -1,0 +1,104 @@
+"""The answered decision, fitted from evidence rather than one similarity number.
+
+A question is answered when a logistic model over what its top passage holds says it is:
+how much of the question's focus (its terms other than names) the answer sentence and the
+passage cover, whether the sentence holds the kind of value asked for (a number for "how
+many", a height for "how tall", a date for "when", a person for "who", a place for "where"),
+the share of the question's names the passage lacks, the cosines, and the margin between the
+top passage and the next. The coefficients live in ``decision.json`` beside this module,
+written by ``python -m bot.fit`` (data, split and seed in docs/answering.md); a few hundred
+bytes, loaded once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).with_name("decision.json")
+
+FEATURES = (
+    "sentence_cos",  # cosine of question and answer sentence
+    "passage_cos",  # cosine of question and passage
+    "focus_sentence",  # IDF-weighted share of the question's focus terms in the answer sentence
+    "focus_passage",  # ... in the passage (with its title)
+    "no_focus",  # the question has no focus term at all ("Who is Alice Johnson?")
+    "kind_missing",  # the question asks for a kind of value the answer sentence lacks
+    "kind_held",  # ... and the sentence holds it
+    "names_missing",  # IDF-weighted share of the question's names the passage and title lack
+    "margin",  # the passage's score minus the best other candidate's
+    "coverage",  # IDF-weighted share of all question terms in the passage
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``answered = sigmoid(intercept + coef . (x - mean) / scale) >= threshold``."""
+
+    intercept: float
+    coefficients: tuple[float, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    threshold: float = 0.5
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """(n, len(FEATURES)) features -> (n,) probability that the question is answered."""
+        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(self.intercept + z @ np.asarray(self.coefficients))))
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(FEATURES),
+            "intercept": self.intercept,
+            "coefficients": list(self.coefficients),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "threshold": self.threshold,
+        }
+
+
+def decision_from_json(data: dict) -> Decision:
+    if list(data.get("features", [])) != list(FEATURES):
+        raise ValueError("the decision model was fitted on other features: run python -m bot.fit")
+    return Decision(
+        intercept=float(data["intercept"]),
+        coefficients=tuple(float(c) for c in data["coefficients"]),
+        mean=tuple(float(m) for m in data["mean"]),
+        scale=tuple(float(s) for s in data["scale"]),
+        threshold=float(data["threshold"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def fitted_decision() -> Decision | None:
+    """The committed model (None when there is none: the hand threshold decides)."""
+    if not MODEL_FILE.exists():
+        return None
+    return decision_from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, *, l2: float = 1.0, steps: int = 50
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted, L2-regularised logistic regression by Newton's method on standardised
+    features: (intercept, coefficients, mean, scale). Deterministic."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    beta = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(z @ beta)))
+        gradient = z.T @ (weights * (p - y)) + penalty * beta
+        hessian = (z * (weights * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return float(beta[0]), beta[1:], mean, scale

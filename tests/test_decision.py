@@ -1,0 +1,73 @@
+"""The answered decision: its features, its fit, the committed model, and its use."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot.analysis import question_names
+from bot.answer_types import decision_held, decision_wanted
+from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, decision_from_json, fit_logistic
+from bot.ranking.score import COLUMN, evidence
+from tests.test_ranking import _two_passages
+
+
+def test_evidence_rows_hold_each_feature_of_the_candidate_and_its_answer_sentence() -> None:
+    f = _two_passages()
+    scores = np.array([0.9, 0.4])
+    rows = evidence(f, scores, np.array([1, 2]))
+    assert rows.shape == (2, len(FEATURES))
+    assert rows[:, COLUMN["focus_sentence"]].tolist() == [0.5, 1.0]  # the chosen sentences'
+    assert rows[:, COLUMN["names_missing"]].tolist() == [0.0, 1.0]
+    assert rows[:, COLUMN["margin"]].tolist() == pytest.approx([0.5, -0.5])
+    assert rows[:, COLUMN["kind_missing"]].tolist() == [0.0, 0.0]  # read from text by the retriever
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "held"),
+    [
+        ("How tall is the senator?", "He stands 6 feet 2 inches.", True),
+        ("How tall is the senator?", "He met the president on Tuesday.", False),
+        ("How much is she worth?", "Her fortune is estimated at $1.2 billion.", True),
+        ("How much money is he worth?", "He is a businessman.", False),
+        ("Who sentenced Johnson?", "She was sentenced by Judge Julia Gibbons.", True),
+        ("Who sentenced Johnson?", "she was sentenced in a federal court.", False),
+        ("Where was she held?", "She was held in Aliceville.", True),
+        ("When was Jared Kushner born?", "He was born in 1981.", True),
+        ("When was Jared Kushner born?", "He is the president's son-in-law.", False),
+    ],
+)
+def test_the_kind_of_value_asked_for_is_read_from_the_sentence(
+    question: str, sentence: str, held: bool
+) -> None:
+    wanted = decision_wanted(question)
+    assert wanted and decision_held(sentence, wanted) is held
+
+
+def test_words_a_question_capitalises_are_names_known_to_the_corpus_or_not() -> None:
+    assert question_names("How old is Jon Ponder?") == {"jon", "ponder"}
+    assert question_names("how old is he?") == set()
+
+
+def test_the_logistic_fit_separates_separable_data_and_is_deterministic() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2))
+    y = (x[:, 0] - x[:, 1] > 0).astype(float)
+    first = fit_logistic(x, y, np.ones(200))
+    second = fit_logistic(x, y, np.ones(200))
+    assert first[0] == second[0] and np.array_equal(first[1], second[1])
+    intercept, coefficients, mean, scale = first
+    model = Decision(intercept, tuple(coefficients), tuple(mean), tuple(scale))
+    assert np.mean((model.probability(x) >= 0.5) == (y == 1)) >= 0.95
+    assert coefficients[0] > 0 > coefficients[1]
+
+
+def test_the_committed_model_is_small_and_names_the_features_it_was_fitted_on() -> None:
+    assert MODEL_FILE.stat().st_size < 4096
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES)
+    decision_from_json(data)
+    with pytest.raises(ValueError, match="other features"):
+        decision_from_json({**data, "features": ["x"]})
