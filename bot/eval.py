@@ -29,7 +29,7 @@ from bot.engine import open_engine
 from bot.ingest.extract import SourceError
 from bot.measure.beir import BeirError, read_answers, read_beir
 from bot.measure.benchmarks import bench_index, run_benchmark
-from bot.measure.case import score_case_file
+from bot.measure.case import read_jsonl, score_case_file
 from bot.measure.library import build_corpus, read_questions, score_library
 from bot.ranking.score import MODES
 from bot.terminal import json_line
@@ -140,9 +140,7 @@ def _library(args: argparse.Namespace) -> int:
 
 def _case(args: argparse.Namespace) -> int:
     try:
-        rows = [
-            json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
+        rows = read_jsonl(args.file)
     except (OSError, ValueError) as exc:
         note(f"error: cannot read {args.file}: {exc}")
         return 2

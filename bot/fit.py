@@ -21,14 +21,13 @@ from bot.config import Settings
 from bot.embedding import load_embedder
 from bot.engine import open_engine
 from bot.measure.benchmarks import bench_index
+from bot.measure.case import read_jsonl
 from bot.measure.decision_data import (
     DATA,
     NEAR_MISSES,
     SEED,
     Examples,
-    read_rows,
     squad_questions,
-    squad_split,
     top_evidence,
 )
 from bot.measure.library import build_corpus, read_questions
@@ -44,10 +43,10 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
     examples = Examples()
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
-    near = [r["question"] for r in read_rows(NEAR_MISSES) if r["part"] == "tune"]
+    near = [r["question"] for r in read_jsonl(NEAR_MISSES) if r["part"] == "tune"]
     # the bundled article: the team's own questions (all tuning) and the near misses' tune part
     bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
-    for row in read_rows(DATA / "questions.jsonl"):
+    for row in read_jsonl(DATA / "questions.jsonl"):
         if row["kind"] in ("ask", "off_topic"):
             label = int(row["kind"] == "ask")
             examples.add(top_evidence(bundled, row["question"]), label, "bundled")
@@ -70,8 +69,7 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
     # SQuAD's fit half: each question with its own article (answerable) and without it (not)
     index = bench_index(squad, settings, embedder, progress=note)
     retriever = Retriever(index, embedder, weights=HAND_WEIGHTS)
-    fit_titles, _ = squad_split(squad, seed)
-    for question, _doc, others in squad_questions(squad, index, fit_titles, count, seed):
+    for question, others in squad_questions(squad, index, "fit", count, seed):
         examples.add(top_evidence(retriever, question), 1, "squad")
         examples.add(top_evidence(retriever, question, only=others), 0, "squad")
     return examples

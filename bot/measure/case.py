@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.engine import Engine
@@ -20,6 +22,11 @@ def fold(text: str) -> str:
 def contains_any(text: str, answers: list[str]) -> bool:
     folded = fold(text)
     return any(fold(a) in folded for a in answers)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON-lines question file (blank lines skipped)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def share(n: int, d: int) -> float | None:

@@ -13,28 +13,23 @@ the corpus covers it. Sources, each kept to its part:
 
 from __future__ import annotations
 
-import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from bot.index import Index
 from bot.measure.beir import read_beir
 from bot.questions import make_question
-from bot.ranking.retriever import Retriever
+from bot.ranking.retriever import Retriever, ScoredPassage
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 NEAR_MISSES = DATA / "near_misses.jsonl"
 PARAPHRASES = DATA / "paraphrases.jsonl"
 SEED = 2026
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 @dataclass
@@ -53,50 +48,53 @@ class Examples:
         """Features, labels, and weights making every (group, label) cell weigh the same."""
         x = np.vstack(self.rows)
         y = np.array(self.labels, dtype=np.float64)
-        cells = [f"{g}:{lab}" for g, lab in zip(self.groups, self.labels, strict=True)]
-        counts = {c: cells.count(c) for c in set(cells)}
+        cells = list(zip(self.groups, self.labels, strict=True))
+        counts = Counter(cells)
         w = np.array([1.0 / counts[c] for c in cells]) * len(cells) / len(counts)
         return x, y, w
 
 
-def top_evidence(retriever: Retriever, question: str, only: np.ndarray | None = None) -> np.ndarray | None:
-    """The decision's features of the question's top passage (None: no candidate)."""
+def top_passage(
+    retriever: Retriever, question: str, only: np.ndarray | None = None
+) -> tuple[str, ScoredPassage] | None:
+    """The question as the bot cleans it and its top passage among the rows ``only`` (all when
+    None), as Retriever.ask ranks them (None: an unusable question or no candidate)."""
     cleaned, _ = make_question(question)
     if cleaned is None:
         return None
     vector = retriever.embedder.embed([cleaned.text])[0]
     ranked = retriever.rank(cleaned.text, vector, limit=1, only=only)
-    return retriever.evidence(cleaned.text, ranked[0]) if ranked else None
+    return (cleaned.text, ranked[0]) if ranked else None
 
 
-def squad_split(directory: Path, seed: int = SEED) -> tuple[set[str], set[str]]:
-    """SQuAD's article titles split in two halves by a seeded shuffle: (fit, test)."""
-    titles = sorted({a.title for a in read_beir(directory).articles})
-    random.Random(seed).shuffle(titles)
-    half = len(titles) // 2
-    return set(titles[:half]), set(titles[half:])
+def top_evidence(retriever: Retriever, question: str, only: np.ndarray | None = None) -> np.ndarray | None:
+    """The decision's features of the question's top passage (None: no candidate)."""
+    found = top_passage(retriever, question, only)
+    return retriever.evidence(*found) if found else None
 
 
 def squad_questions(
-    directory: Path, index: Index, titles: set[str], count: int, seed: int = SEED
-) -> list[tuple[str, str, np.ndarray]]:
-    """``count`` questions (seeded sample) of the given articles: (question, its document,
-    the rows of every other article)."""
+    directory: Path, index: Index, half: str, count: int, seed: int = SEED
+) -> list[tuple[str, np.ndarray]]:
+    """``count`` questions (seeded sample) of one half ("fit" or "test") of SQuAD's articles,
+    split by a seeded shuffle of their titles: (question, the rows of every other article)."""
     data = read_beir(directory)
     title_of = {a.doc_id: a.title for a in data.articles}
-    picked = sorted(
-        q for q in data.queries if title_of.get(next(iter(data.qrels.get(q, {"": 1})), "")) in titles
-    )
+    titles = sorted(set(title_of.values()))
+    random.Random(seed).shuffle(titles)
+    middle = len(titles) // 2
+    wanted = set(titles[:middle] if half == "fit" else titles[middle:])
+    doc_of = {q: next(iter(docs)) for q, docs in data.qrels.items() if docs}
+    picked = sorted(q for q in data.queries if q in doc_of and title_of.get(doc_of[q]) in wanted)
     random.Random(seed).shuffle(picked)
     article_of = index.passages.article_of
     doc_ids = index.passages.doc_ids
     title_rows: dict[str, np.ndarray] = {}
     out = []
     for qid in picked[:count]:
-        doc = next(iter(data.qrels[qid]))
-        title = title_of[doc]
+        title = title_of[doc_of[qid]]
         if title not in title_rows:
             own = [n for n, d in enumerate(doc_ids) if title_of.get(d) == title]
             title_rows[title] = np.flatnonzero(~np.isin(article_of, own)).astype(np.int64)
-        out.append((data.queries[qid], doc, title_rows[title]))
+        out.append((data.queries[qid], title_rows[title]))
     return out

@@ -9,7 +9,6 @@ on the questions whose sources were written to disagree.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from bot.engine import Engine
 from bot.ingest.corpus_file import file_name, render, write_new
 from bot.ingest.extract import read_source
-from bot.measure.case import CaseReport, record_ask, share
+from bot.measure.case import CaseReport, read_jsonl, record_ask, share
 
 PARTS = ("tune", "report")
 
@@ -35,7 +34,7 @@ def build_corpus(sources: Path, corpus_dir: Path) -> dict[str, str]:
 
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(path)
     for n, row in enumerate(rows, start=1):
         if row.get("part") not in PARTS or row.get("kind") not in ("ask", "off_topic"):
             raise ValueError(f"{path}:{n}: each row needs a kind (ask, off_topic) and a part (tune, report)")

@@ -14,15 +14,14 @@ from bot.config import Settings
 from bot.embedding import load_embedder
 from bot.engine import Engine, open_engine
 from bot.measure.benchmarks import bench_index
-from bot.measure.case import score_case_file, share
+from bot.measure.case import read_jsonl, score_case_file, share
 from bot.measure.decision_data import (
     DATA,
     NEAR_MISSES,
     PARAPHRASES,
     SEED,
-    read_rows,
     squad_questions,
-    squad_split,
+    top_passage,
 )
 from bot.measure.library import build_corpus, read_questions, score_library
 from bot.ranking.retriever import Retriever
@@ -43,7 +42,7 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
     """{rule: {figure: value}} over the reported parts."""
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
-    near = [r["question"] for r in read_rows(NEAR_MISSES) if r["part"] == "report"]
+    near = [r["question"] for r in read_jsonl(NEAR_MISSES) if r["part"] == "report"]
     bundled = open_engine(settings, embedder, progress=progress)
     out: dict[str, dict[str, Any]] = {rule: {} for rule in RULES}
     with tempfile.TemporaryDirectory(prefix="casebot-report-") as tmp:
@@ -54,11 +53,10 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
         library = open_engine(lib_settings, embedder, progress=progress)
         rows = read_questions(DATA / "library" / "questions.jsonl")
         index = bench_index(squad, settings, embedder, progress=progress)
-        _, test_titles = squad_split(squad, SEED)
-        squad_rows = squad_questions(squad, index, test_titles, count, SEED)
+        squad_rows = squad_questions(squad, index, "test", count, SEED)
         for rule, weights in RULES.items():
             figures = out[rule]
-            para = score_case_file(_with(bundled, weights), read_rows(PARAPHRASES)).metrics()
+            para = score_case_file(_with(bundled, weights), read_jsonl(PARAPHRASES)).metrics()
             figures["paraphrase top-1"] = para["hit@1"]
             figures["paraphrase sentence"] = para["answer_sentence@1"]
             figures["paraphrase answered"] = para["answered_in_scope"]
@@ -70,7 +68,7 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
             figures["library: near misses declined"] = _declined(_with(library, weights), near)
             retriever = Retriever(index, embedder, weights=weights)
             answered = declined = 0
-            for question, _doc, others in squad_rows:
+            for question, others in squad_rows:
                 answered += _asks(retriever, question, None)
                 declined += not _asks(retriever, question, others)
             figures["squad test answered"] = share(answered, len(squad_rows))
@@ -80,6 +78,5 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
 
 def _asks(retriever: Retriever, question: str, only: np.ndarray | None) -> bool:
     """The decision on a question, asked of the rows ``only`` (all when None)."""
-    vector = retriever.embedder.embed([question])[0]
-    ranked = retriever.rank(question, vector, limit=1, only=only)
-    return bool(ranked) and retriever.answers(question, ranked[0])
+    found = top_passage(retriever, question, only)
+    return bool(found) and retriever.answers(*found)

@@ -39,7 +39,9 @@ class ScoredPassage:
     score: float
     confidence: float
     answer: Span
-    evidence: tuple[float, ...] = ()  # the answered decision's features (bot.ranking.decision)
+    # the answered decision's features (bot.ranking.decision): on the top passage only, the one
+    # the decision is made on
+    evidence: tuple[float, ...] = ()
 
 
 class Retriever:
@@ -196,9 +198,9 @@ class Retriever:
                 score=float(scores.score[i]),
                 confidence=float(scores.confidence[i]),
                 answer=Span(int(answers[i, 0]), int(answers[i, 1])),
-                evidence=tuple(scores.evidence[i].tolist()),
+                evidence=tuple(scores.evidence[i].tolist()) if n == 0 else (),
             )
-            for i in order(scores, found.rows, limit).tolist()
+            for n, i in enumerate(order(scores, found.rows, limit).tolist())
         ]
         clock.lap("rank")
         return scored
