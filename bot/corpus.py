@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from bot.aliases import ALIASES_FILE, NO_ALIASES, Aliases, read_aliases
 from bot.chunking import BLANK_LINE, paragraphs
 from bot.corpus_fields import SYNONYMS, normalise_date, slug
 from bot.models import Article
@@ -53,6 +54,7 @@ class CorpusError(ValueError):
 class CorpusLoad:
     articles: tuple[Article, ...]
     errors: tuple[CorpusError, ...]
+    aliases: Aliases = NO_ALIASES  # the maintainers' people.aliases (bot.aliases), its good lines
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -71,8 +73,13 @@ def file_hash(data: bytes) -> str:
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    """File name -> sha256 of its bytes, for every article file (used for stale detection)."""
-    return {p.name: file_hash(p.read_bytes()) for p in corpus_files(corpus_dir)}
+    """File name -> sha256 of its bytes, for every article file and the people.aliases file
+    (used for stale detection)."""
+    found = {p.name: file_hash(p.read_bytes()) for p in corpus_files(corpus_dir)}
+    aliases = corpus_dir / ALIASES_FILE
+    if aliases.is_file():
+        found[ALIASES_FILE] = file_hash(aliases.read_bytes())
+    return found
 
 
 def load_corpus(corpus_dir: Path) -> CorpusLoad:
@@ -98,7 +105,13 @@ def load_corpus(corpus_dir: Path) -> CorpusLoad:
             continue
         seen[article.doc_id] = path.name
         articles.append(article)
-    return CorpusLoad(tuple(articles), tuple(errors))
+    try:
+        aliases, alias_errors = read_aliases(corpus_dir)
+    except OSError as exc:
+        aliases, alias_errors = NO_ALIASES, []
+        errors.append(CorpusError(ALIASES_FILE, None, f"cannot read file: {exc.strerror}"))
+    errors.extend(CorpusError(e.file, e.line, e.message) for e in alias_errors)
+    return CorpusLoad(tuple(articles), tuple(errors), aliases)
 
 
 def parse_article(file_name: str, data: bytes) -> Article:

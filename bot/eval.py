@@ -60,7 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "squad-v1.1-dev",
     )
+    quotes = sub.add_parser("quotes", help="score a quotation set (speakers), each part apart")
+    quotes.add_argument("dir", type=Path, help="a set: quotations.jsonl and articles/")
+    quotes.add_argument("--library", type=Path, help="a test library's sources/, scored with the set")
+    quotes.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     args = parser.parse_args(argv)
+    if args.command == "quotes":
+        return run(lambda: _quotes(args))
     if args.command == "report":
         return run(lambda: _report(args))
     if args.command == "library":
@@ -101,6 +107,26 @@ def _report(args: argparse.Namespace) -> int:
     emit(f"{'reported part':>32}  {'fitted':>8}  {'hand':>8}")
     for key in figures["fitted"]:
         emit(f"{key:>32}  {figures['fitted'][key]!s:>8}  {figures['hand'][key]!s:>8}")
+    return 0
+
+
+def _quotes(args: argparse.Namespace) -> int:
+    from bot.measure.quotations import score_quotations
+
+    try:
+        figures = score_quotations(args.dir, args.library)
+    except (OSError, ValueError, SourceError, CorpusError) as exc:
+        note(f"error: {exc}")
+        return 2
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    for part, metrics in figures.items():
+        emit(
+            f"{part}: " + "  ".join(f"{k} {v}" for k, v in metrics.items() if k not in ("patterns", "wrong"))
+        )
+        for pattern, counts in metrics["patterns"].items():
+            emit(f"  {pattern:>28}: " + "  ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 

@@ -82,6 +82,9 @@ class Quotation:
     text: str
     speaker: str | None
     context: Span
+    # who relayed the words, when the article names them ("Johnson told her ... that she felt
+    # “...,” Barnett said": speaker Johnson, reported_by Barnett), else None
+    reported_by: str | None = None
 
     @property
     def is_phrase(self) -> bool:
@@ -98,6 +101,8 @@ class QuoteHit:
     quotation: Quotation
     article: Article
     score: float
+    # the same words reported by other articles (bot.quote_groups), each with its own offsets
+    also: tuple[QuoteHit, ...] = ()
 
     @property
     def context_text(self) -> str:
@@ -111,6 +116,7 @@ class QuoteHit:
             and body[q.start : q.end] == q.text
             and q.context.start <= q.start
             and q.end <= q.context.end
+            and all(h.is_verbatim() for h in self.also)
         )
 
 

@@ -16,7 +16,7 @@ import sys
 from bot.cli import add_location_args, emit, note, positive_k, run, settings_from_args, warn_about
 from bot.engine import open_engine
 from bot.questions import EXAMPLE_QUERY, make_question
-from bot.replies import quotes_to_json, quotes_to_text
+from bot.quote_text import quotes_to_json, quotes_to_text
 from bot.terminal import json_line
 
 

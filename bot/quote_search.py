@@ -11,7 +11,10 @@ are not shown.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,7 +24,9 @@ from bot.analysis import terms
 from bot.embedding import Embedder
 from bot.index import Index
 from bot.models import QuoteHit
+from bot.people import People
 from bot.questions import EXAMPLE_QUERY, Question, echo, make_question
+from bot.quote_groups import group_quotations, shown_first
 from bot.ranking.weights import QUOTE_WEIGHTS, QuoteWeights
 
 
@@ -33,12 +38,31 @@ class QuoteResult:
     message: str | None = None
 
 
-def speaker_matches(speaker: str | None, wanted: str) -> bool:
-    """Case-insensitive: every word of ``wanted`` is in the speaker's name."""
+def speaker_matches(speaker: str | None, wanted: str, people: People | None = None) -> bool:
+    """Every word of ``wanted`` is a whole word of one of the names the speaker's person goes
+    by (any case: "johnson", "Kim K" from an alias); of a role, of its head ("the judge who
+    sentenced Johnson" is a judge, not a Johnson)."""
     if not speaker:
         return False
-    have = speaker.casefold()
-    return all(word in have for word in wanted.casefold().split())
+    want = set(_name_words(wanted))
+    if not want:
+        return False
+    if _name_words(speaker) == _name_words(wanted):  # the whole label, as autocomplete gives it
+        return True
+    person = people.person(speaker) if people else None
+    forms = {speaker, *(person.forms if person else ())}
+    return any(want <= set(_name_words(_role_head(form))) for form in forms)
+
+
+def _name_words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+(?:['\u2019.][^\W_]+)*", text.casefold().replace("\u2019", "'"))
+
+
+def _role_head(name: str) -> str:
+    """A role's words before "who" ("the judge who sentenced Johnson" -> "the judge")."""
+    if name[:1].islower():
+        return name.split(" who ", 1)[0]
+    return name
 
 
 class QuoteSearcher:
@@ -48,13 +72,37 @@ class QuoteSearcher:
         self.weights = weights
 
     def speakers(self) -> list[tuple[str, int]]:
-        """Every named speaker with their number of quotations, most quoted first."""
+        """Every named speaker with their number of quotations (one per quotation however
+        many articles report it), most quoted first."""
         return list(self._speakers)
 
     @cached_property
     def _speakers(self) -> tuple[tuple[str, int], ...]:
-        counts = Counter(q.speaker for q in self.index.quotations if q.speaker)
+        counts = Counter(s for s in self._group_speaker if s)
         return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold())))
+
+    @cached_property
+    def _groups(self) -> list[list[int]]:
+        """The same quotation reported by several articles (bot.quote_groups), in corpus order."""
+        return group_quotations(self.index.quotations)
+
+    @cached_property
+    def _group_of(self) -> list[int]:
+        out = [0] * len(self.index.quotations)
+        for g, rows in enumerate(self._groups):
+            for row in rows:
+                out[row] = g
+        return out
+
+    @cached_property
+    def _group_speaker(self) -> list[str | None]:
+        """Each group's speaker: its first report's that names one, in the order shown."""
+        quotations = self.index.quotations
+        order = shown_first(lambda q: self.index.articles[q.doc_id])
+        return [
+            next((q.speaker for q in sorted((quotations[r] for r in rows), key=order) if q.speaker), None)
+            for rows in self._groups
+        ]
 
     @cached_property
     def _terms(self) -> list[tuple[set[str], set[str]]]:
@@ -67,8 +115,12 @@ class QuoteSearcher:
         return out
 
     def by_speaker(self, speaker: str, *, sources: frozenset[str] | None = None) -> QuoteResult:
-        """All quotations of a speaker (in the articles ``sources``, if given), in corpus order."""
-        hits = tuple(self._hit(i, 0.0) for i in self._rows(speaker, sources))
+        """All quotations of the people a name matches (in the articles ``sources``, if
+        given): the most quoted person first, each person's in corpus order."""
+        rows = self._rows(speaker, sources)
+        quoted = Counter(self._group_speaker[self._group_of[r]] for r in rows)
+        rows.sort(key=lambda r: (-quoted[self._group_speaker[self._group_of[r]]], r))
+        hits = tuple(self._grouped(((0.0, r) for r in rows), sources, len(rows)))
         return QuoteResult(query="", speaker=speaker, hits=hits)
 
     def search(
@@ -110,21 +162,53 @@ class QuoteSearcher:
                 score += w.speaker_bonus
             scored.append((score, row))
         scored.sort(key=lambda s: (-s[0], s[1]))
-        hits = tuple(self._hit(row, score) for score, row in scored[: max(k, 1)])
+        hits = tuple(self._grouped(scored, sources, max(k, 1)))
         return QuoteResult(query=query.raw, speaker=speaker, hits=hits)
 
     def _rows(self, speaker: str | None, sources: frozenset[str] | None) -> list[int]:
         """The quotations (in corpus order) of ``speaker`` in the articles ``sources`` (None: any)."""
+        people = self.index.people
         return [
             i
             for i, q in enumerate(self.index.quotations)
-            if (speaker is None or speaker_matches(q.speaker, speaker))
+            if (speaker is None or speaker_matches(self._group_speaker[self._group_of[i]], speaker, people))
             and (sources is None or q.doc_id in sources)
         ]
 
     def _hit(self, row: int, score: float) -> QuoteHit:
+        """One report as a hit, alone (for checks that walk every indexed quotation)."""
         q = self.index.quotations[row]
         return QuoteHit(quotation=q, article=self.index.articles[q.doc_id], score=score)
+
+    def _grouped(
+        self, scored: Iterable[tuple[float, int]], sources: frozenset[str] | None, k: int
+    ) -> Iterator[QuoteHit]:
+        """One hit per quotation, best first: its reports (in ``sources``) shown by the rule
+        of bot.quote_groups, the others as its ``also``."""
+        taken: set[int] = set()
+        quotations = self.index.quotations
+        order = shown_first(lambda q: self.index.articles[q.doc_id])
+        for score, row in scored:
+            group = self._group_of[row]
+            if group in taken:
+                continue
+            taken.add(group)
+            reports = sorted(
+                (
+                    quotations[r]
+                    for r in self._groups[group]
+                    if sources is None or quotations[r].doc_id in sources
+                ),
+                key=order,
+            )
+            speaker = self._group_speaker[group]
+            hits = [
+                QuoteHit(dataclasses.replace(q, speaker=speaker), self.index.articles[q.doc_id], score)
+                for q in reports
+            ]
+            yield dataclasses.replace(hits[0], also=tuple(hits[1:])) if len(hits) > 1 else hits[0]
+            if len(taken) >= k:
+                return
 
 
 def _speaker_terms(speaker: str | None) -> set[str]:

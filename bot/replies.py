@@ -170,49 +170,22 @@ def answer_to_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def quote_hit_to_json(hit: QuoteHit) -> dict[str, Any]:
+def variants(hit: QuoteHit) -> list[QuoteHit]:
+    """The other reports of a quotation whose wording differs from the one shown."""
+    shown = " ".join(hit.quotation.text.split())
+    return [o for o in hit.also if " ".join(o.quotation.text.split()) != shown]
+
+
+def reported_in(hit: QuoteHit) -> str:
+    """Every source of a quotation: "Pop Desk (paragraph 2), Celebrity Wire (paragraph 1)"."""
+    return ", ".join(
+        f"{h.article.outlet or h.article.title} (paragraph {h.quotation.paragraph})" for h in hit.also
+    )
+
+
+def speaker_line(hit: QuoteHit) -> str:
     q = hit.quotation
-    return {
-        "text": q.text,
-        "speaker": q.speaker,
-        "doc_id": q.doc_id,
-        "title": hit.article.title,
-        "paragraph": q.paragraph,
-        "start": q.start,
-        "end": q.end,
-        "context": hit.context_text,
-        "score": round(float(hit.score), 4),
-    }
-
-
-def quotes_to_json(result: QuoteResult) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "query": result.query,
-        "speaker": result.speaker,
-        "quotes": [quote_hit_to_json(h) for h in shown_quotes(result)],
-    }
-    if result.message:
-        record["message"] = result.message
-    return record
-
-
-def quotes_to_text(result: QuoteResult) -> str:
-    if result.message:
-        return result.message
-    hits = shown_quotes(result)
-    head = f"Quotations for {result.query!r}" if result.query else "Quotations"
-    if result.speaker:
-        head += f" by speakers matching {result.speaker!r}"
-    lines = [head + ":"]
-    if not hits:
-        lines.append(NO_QUOTES)
-    for n, hit in enumerate(hits, start=1):
-        speaker = hit.quotation.speaker or UNKNOWN_SPEAKER
-        lines.append("")
-        lines.append(f"[{n}] \u201c{hit.quotation.text}\u201d")
-        lines.append(f"    -- {speaker}; reported in {cite(hit.article, hit.quotation.paragraph)}")
-        lines.append(f"    context: {hit.context_text}")
-    return "\n".join(lines)
+    return (q.speaker or UNKNOWN_SPEAKER) + (f", as reported by {q.reported_by}" if q.reported_by else "")
 
 
 # ---------------------------------------------------------------- Discord replies (plain data)
@@ -387,10 +360,13 @@ def quote_reply(result: QuoteResult, *, footer: str) -> ReplySpec:
         return fit(ReplySpec(content=f"{head}: {NO_QUOTES}"))
     embeds = tuple(
         EmbedSpec(
-            title=escape_markdown(h.quotation.speaker or UNKNOWN_SPEAKER),
+            title=escape_markdown(clip(speaker_line(h), 250)),
             description="> \u201c" + escape_markdown(h.quotation.text) + "\u201d",
             url=h.article.url,
-            fields=(("Reported in", escape_markdown(clip(cite(h.article, h.quotation.paragraph), 900))),),
+            fields=(
+                ("Reported in", escape_markdown(clip(cite(h.article, h.quotation.paragraph), 900))),
+                *((("Also reported in", escape_markdown(clip(reported_in(h), 900))),) if h.also else ()),
+            ),
             footer=footer,
         )
         for h in hits

@@ -116,3 +116,18 @@ def test_sources_lists_every_article_in_pages(library: Harness) -> None:
     page = second.messages()[-1]["embeds"][0]
     assert page["title"] == "Sources (13 articles), page 2 of 2" and page["description"].count("\n") == 2
     assert "Riverbend Courier" in page["description"]  # the 2020 story is the newest: last
+
+
+def test_a_quotation_three_articles_report_is_one_entry_with_every_source(library: Harness) -> None:
+    quoted = library.do(
+        library.fake.command("quote", {"query": "given my life back"}, user_id="800000000000000405")
+    )
+    _assert_clean(quoted)
+    embeds = quoted.followups[0]["embeds"]
+    assert sum("given my life back" in e["description"] for e in embeds) == 1
+    entry = next(e for e in embeds if "given my life back" in e["description"])
+    fields = _fields(entry)
+    assert "Capital Wire" in fields["Reported in"]  # the earliest published is shown
+    assert "Lakeside Daily (paragraph 3)" in fields["Also reported in"]
+    assert "The Harbor Times (paragraph 3)" in fields["Also reported in"]
+    assert _shown(entry["title"]) == "Alice Marie Johnson"

@@ -11,8 +11,8 @@ from bot.corpus import parse_article
 from bot.embedding import HashEmbedder
 from bot.engine import open_engine
 from bot.models import Article
+from bot.quote_text import quotes_to_json, quotes_to_text
 from bot.quotes import extract_quotations
-from bot.replies import quotes_to_json, quotes_to_text
 from tests.conftest import DATA, SEED_ARTICLE
 
 KK = "Kim Kardashian"
@@ -135,6 +135,7 @@ def test_quotation_search_and_speakers(settings: Settings, fake_embedder: HashEm
         "end",
         "context",
         "score",
+        "reported_by",
     }
     body = engine.index.articles[first["doc_id"]].body
     assert body[first["start"] : first["end"]] == first["text"]

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.aliases import NO_ALIASES, Aliases
 from bot.checksums import text_hash
 from bot.index.dense import build_settings, planned_search, write_dense
 from bot.index.derive import Derived, derive
@@ -50,8 +51,15 @@ from bot.index.errors import IndexBusy, IndexProblem, IndexWriteError
 from bot.index.files import fsync_dir, save_npy, write_atomic, write_jsonl
 from bot.index.keyword import write_keyword
 from bot.index.load import BUILDS_DIR, CURRENT_FILE, Index, live_build, load_build
-from bot.index.manifest import FORMAT_VERSION, MANIFEST_FILE, analysis_current, list_files, new_manifest
-from bot.index.tables import article_to_json, passage_arrays, quotation_to_json
+from bot.index.manifest import (
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    analysis_current,
+    corpus_hashes,
+    list_files,
+    new_manifest,
+)
+from bot.index.tables import article_to_json, passage_arrays, people_to_json, quotation_to_json
 from bot.index.vectors import reusable_vectors, vectors_for
 from bot.models import Article
 
@@ -109,6 +117,7 @@ def build_index(
     progress: Callable[[str], None] | None = None,
     force: bool = False,
     wait: bool = False,
+    aliases: Aliases = NO_ALIASES,
 ) -> BuildReport:
     """Build a new index from ``articles`` and make it live, atomically.
 
@@ -127,13 +136,13 @@ def build_index(
                 live is not None
                 and current
                 and not force
-                and _up_to_date(live, articles, skipped, ann_min_passages)
+                and _up_to_date(live, articles, skipped, ann_min_passages, aliases)
             ):
                 return _unchanged_report(live, started)
             previous = reusable_vectors(index_dir, embedder.name, live)
             del live
             return _build(
-                articles, embedder, index_dir, ann_min_passages, skipped, progress, started, previous
+                articles, embedder, index_dir, ann_min_passages, skipped, progress, started, previous, aliases
             )
     except OSError as exc:
         raise IndexWriteError(_write_error_message(index_dir, exc)) from None
@@ -165,13 +174,14 @@ def _build(
     progress: Callable[[str], None] | None,
     started: float,
     previous: dict[str, np.ndarray],
+    aliases: Aliases,
 ) -> BuildReport:
     """Write a new build and make it live (the caller holds the build lock)."""
     builds = index_dir / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(index_dir)
 
-    derived = derive(articles)
+    derived = derive(articles, aliases)
     groups = derived.embedded_texts()
     texts = [t for group in groups for t in group]
     all_vectors, computed = vectors_for(
@@ -207,6 +217,7 @@ def _build(
                 "quotations": len(derived.quotations),
             },
             articles=articles,
+            aliases=aliases,
             skipped=skipped,
             search=search,
             files=list_files(tmp),
@@ -263,6 +274,9 @@ def _write_files(
     _save_sentence_terms(tmp, derived.sentence_terms, vocab)
     save_npy(tmp / "sentence_types.npy", np.array(derived.sentence_kinds, dtype=np.uint8), np.uint8)
     (tmp / "names.json").write_text(json.dumps(derived.names), encoding="utf-8")
+    (tmp / "people.json").write_text(
+        json.dumps(people_to_json(derived.people), ensure_ascii=False), encoding="utf-8"
+    )
     return write_dense(tmp, vectors, ann_min_passages)
 
 
@@ -284,11 +298,13 @@ def _live_for_reuse(index_dir: Path, model: str) -> Index | None:
         return None
 
 
-def _up_to_date(live: Index, articles: Sequence[Article], skipped: Sequence[str], ann_min: int) -> bool:
+def _up_to_date(
+    live: Index, articles: Sequence[Article], skipped: Sequence[str], ann_min: int, aliases: Aliases
+) -> bool:
     """The live build was made from exactly these files, and would be searched the same way."""
     manifest = live.manifest
     return (
-        manifest["corpus"] == {a.source_file: a.content_hash for a in articles}
+        manifest["corpus"] == corpus_hashes(articles, aliases)
         and manifest.get("skipped", []) == sorted(skipped)
         and build_settings(manifest["search"])
         == build_settings(planned_search(int(manifest["counts"]["passages"]), ann_min))

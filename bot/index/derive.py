@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import answer_types
+from bot.aliases import NO_ALIASES, Aliases
 from bot.analysis import name_terms, terms
 from bot.chunking import make_passages
 from bot.models import Article, Passage, Quotation
-from bot.quotes import extract_quotations
+from bot.people import People
+from bot.quotes import extract_corpus_quotations
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Derived:
     passage_terms: list[list[str]]  # keyword terms of each passage (what BM25 indexes)
     sentence_kinds: list[int]  # answer_types bits of each sentence
     names: list[str]  # keyword terms that are names, sorted
+    people: People  # the speakers' people (bot.people)
 
     def embedded_texts(self) -> list[list[str]]:
         """The four groups of texts that get a vector, in the order they are stored."""
@@ -36,11 +39,11 @@ class Derived:
         ]
 
 
-def derive(articles: Sequence[Article]) -> Derived:
+def derive(articles: Sequence[Article], aliases: Aliases = NO_ALIASES) -> Derived:
     passages = [p for a in articles for p in make_passages(a)]
     bodies = {a.doc_id: a.body for a in articles}
     sentence_texts = [bodies[p.doc_id][s.start : s.end] for p in passages for s in p.sentences]
-    quotations = [q for a in articles for q in extract_quotations(a)]
+    quotations, people = extract_corpus_quotations(articles, aliases)
     sentence_terms = [terms(t) for t in sentence_texts]
     return Derived(
         passages=passages,
@@ -55,6 +58,7 @@ def derive(articles: Sequence[Article]) -> Derived:
             for s in p.sentences
         ],
         names=sorted(name_terms(sentence_texts)),
+        people=people,
     )
 
 

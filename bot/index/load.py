@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,9 @@ from bot.index.files import random_access, regular_file, safe_name
 from bot.index.keyword import KeywordIndex
 from bot.index.legacy import legacy_passage_arrays
 from bot.index.manifest import FORMAT_VERSION, REUSABLE_FORMATS, analysis_current, check_files, read_manifest
-from bot.index.tables import ArticleStore, PassageTable, quotations_by_article, read_quotations
+from bot.index.tables import ArticleStore, PassageTable, quotations_by_article, read_people, read_quotations
 from bot.models import Article, Quotation
+from bot.people import People
 
 CURRENT_FILE = "CURRENT"
 BUILDS_DIR = "builds"
@@ -61,6 +62,7 @@ class Index:
     sentence_terms: np.ndarray | None = None  # keyword term ids of every sentence, concatenated
     sentence_term_rows: np.ndarray | None = None  # sentence i's ids: [rows[i], rows[i + 1])
     sentence_types: np.ndarray | None = None  # bits of answer_types.ANSWER_TYPES each sentence holds
+    people: People = field(default_factory=lambda: People(()))  # the speakers (bot.people)
     warning: str | None = None  # set when this is an older build served because the live one is damaged
 
     @property
@@ -247,6 +249,7 @@ def _read_build(path: Path, manifest: dict[str, Any]) -> Index:
         sentence_terms=sentence_terms,
         sentence_term_rows=sentence_term_rows,
         sentence_types=sentence_types,
+        people=read_people(path / "people.json"),
     )
 
 

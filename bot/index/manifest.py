@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from bot import answer_types
+from bot.aliases import ALIASES_FILE, NO_ALIASES, Aliases
 from bot.checksums import file_hash
 from bot.chunking import SENTENCE_RULES
 from bot.index.dense import ANN_FILE, SEARCH_KINDS
 from bot.index.errors import IndexCorrupt, IndexFormatOutdated, IndexMismatch
 from bot.index.files import regular_file, safe_name
 from bot.models import Article
+from bot.quotes import QUOTATION_RULES
 
-FORMAT_VERSION = 5
-REUSABLE_FORMATS = (2, 3, 4, 5)  # builds whose vectors a new build may take over
+FORMAT_VERSION = 6
+REUSABLE_FORMATS = (2, 3, 4, 5, 6)  # builds whose vectors a new build may take over
 MANIFEST_FILE = "manifest.json"
 HASH_CHECK_BYTES = 64 << 20  # files up to this size are checksummed at every load
 _FIELDS = (
@@ -50,6 +52,7 @@ KNOWN_KEYS = frozenset(
         "search",
         "answer_types",
         "sentences",
+        "quotation_rules",
         "question_encoder",
         "files",
     }
@@ -68,6 +71,8 @@ def required_files(format_version: int, search_kind: str) -> set[str]:
         files |= {"sentence_terms.npy", "sentence_term_rows.npy"}
     if format_version >= 5:
         files.add("sentence_types.npy")
+    if format_version >= 6:
+        files.add("people.json")
     if search_kind != "exact":
         files.add(ANN_FILE)
     return files
@@ -176,6 +181,7 @@ def analysis_current(manifest: dict[str, Any]) -> bool:
     return (
         manifest.get("answer_types") == answer_types.SIGNATURE
         and manifest.get("sentences", 1) == SENTENCE_RULES
+        and manifest.get("quotation_rules", 1) == QUOTATION_RULES
     )
 
 
@@ -188,12 +194,22 @@ def list_files(build: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+def corpus_hashes(articles: Sequence[Article], aliases: Aliases = NO_ALIASES) -> dict[str, str]:
+    """File name -> sha256 of every file a build is made from: the articles and, when there
+    is one, the people.aliases file (what corpus_fingerprint reads from the directory)."""
+    found = {a.source_file: a.content_hash for a in articles}
+    if aliases.content_hash:
+        found[ALIASES_FILE] = aliases.content_hash
+    return found
+
+
 def new_manifest(
     *,
     model: str,
     dimension: int,
     counts: dict[str, int],
     articles: Sequence[Article],
+    aliases: Aliases = NO_ALIASES,
     skipped: Sequence[str],
     search: dict[str, Any],
     files: dict[str, dict[str, Any]],
@@ -207,11 +223,12 @@ def new_manifest(
         "metric": "inner_product",
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "counts": counts,
-        "corpus": {a.source_file: a.content_hash for a in articles},
+        "corpus": corpus_hashes(articles, aliases),
         "skipped": sorted(skipped),
         "search": search,
         "answer_types": answer_types.SIGNATURE,
         "sentences": SENTENCE_RULES,
+        "quotation_rules": QUOTATION_RULES,
         **(extra or {}),
         "files": files,
     }

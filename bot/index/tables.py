@@ -16,6 +16,7 @@ import numpy as np
 
 from bot.index.files import random_access, read_jsonl
 from bot.models import Article, Passage, Quotation, Span
+from bot.people import People, Person
 
 
 class ArticleStore(Mapping[str, Article]):
@@ -201,6 +202,7 @@ def quotation_to_json(q: Quotation) -> dict[str, Any]:
         "text": q.text,
         "speaker": q.speaker,
         "context": [q.context.start, q.context.end],
+        "reported_by": q.reported_by,
     }
 
 
@@ -214,6 +216,7 @@ def read_quotations(path: Path) -> list[Quotation]:
             text=r["text"],
             speaker=r["speaker"],
             context=Span(int(r["context"][0]), int(r["context"][1])),
+            reported_by=r.get("reported_by"),
         )
         for r in read_jsonl(path)
     ]
@@ -224,3 +227,17 @@ def quotations_by_article(quotations: Iterable[Quotation]) -> dict[str, list[Quo
     for q in quotations:
         out.setdefault(q.doc_id, []).append(q)
     return out
+
+
+def people_to_json(people: People) -> list[dict[str, Any]]:
+    return [{"name": p.name, "forms": sorted(p.forms), "gender": p.gender} for p in people.persons]
+
+
+def read_people(path: Path) -> People:
+    """The people of a build (an older build has none: every speaker is then their own name)."""
+    if not path.is_file():
+        return People(())
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return People(
+        [Person(str(r["name"]), frozenset(str(f) for f in r["forms"]), r.get("gender")) for r in rows]
+    )
