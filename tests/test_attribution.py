@@ -38,11 +38,11 @@ def test_the_quotation_set_tune_part_is_all_right(figures: dict) -> None:  # typ
 
 def test_the_quotation_set_reported_part_holds_where_it_was_measured(figures: dict) -> None:  # type: ignore[type-arg]
     """Held at the figures measured (docs/quotations.md); the issue's target, attribution
-    precision 0.97 and recall 0.90, is not met on this part."""
+    precision 0.97, is not met on this part (recall 0.90 is)."""
     report = figures["report"]
     assert report["quotations"] >= 25
     assert report["extraction_precision"] >= 0.97 and report["extraction_recall"] >= 0.97
-    assert report["attribution_precision"] >= 0.79 and report["attribution_recall"] >= 0.79
+    assert report["attribution_precision"] >= 0.93 and report["attribution_recall"] >= 0.93
     assert report["reported_by_right"] == "2/2"
     assert sum(p["quotations"] for p in report["patterns"].values()) == report["quotations"]
 
