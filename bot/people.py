@@ -47,6 +47,15 @@ FEMALE_TITLES = frozenset(
 )
 MALE_TITLES = frozenset("mr sir congressman chairman lord king prince father brother".split())
 SUFFIXES = frozenset("jr sr ii iii iv".split())
+# the last word of an institution's name ("American Civil Liberties Union"), and the head of a
+# role that means one ("the group said")
+ORG_WORDS = frozenset(
+    """
+    group organization organisation agency department company campaign coalition network union office
+    committee council association foundation institute center centre firm project alliance league
+    society administration ministry court commission bureau party caucus
+    """.split()
+)
 # family words that name a person's gender when they stand right before the name
 FEMALE_WORDS = frozenset(
     "daughter mother sister wife grandmother granddaughter aunt niece woman girl".split()
@@ -214,6 +223,13 @@ class Person:
     name: str  # the name shown
     forms: frozenset[str]  # every full name it goes by
     gender: str | None
+    mentions: int = 0  # how often the corpus names them in full
+
+
+def is_institution(name: str) -> bool:
+    """A name that ends as an institution's does ("... Union", "... Network")."""
+    words = name.split()
+    return bool(words) and fold(words[-1]) in ORG_WORDS
 
 
 class People:
@@ -238,6 +254,14 @@ class People:
         """People one of whose names holds every word (whole words, any case)."""
         wanted = {w.casefold() for w in words}
         return [p for p in self.persons if any(wanted <= set(f.casefold().split()) for f in p.forms)]
+
+    def meant_by(self, words: Sequence[str]) -> Person | None:
+        """The person a short mention means over the corpus: the only one whose names hold
+        its words, or the one the corpus names at least twice as often as any other."""
+        found = sorted(self.by_word(words), key=lambda p: -p.mentions)
+        if len(found) == 1 or (len(found) > 1 and found[0].mentions >= 2 * found[1].mentions):
+            return found[0]
+        return None
 
 
 def build_people(
@@ -299,7 +323,7 @@ def build_people(
         gender = None
         if votes and (votes["f"] == 0 or votes["m"] == 0):
             gender = votes.most_common(1)[0][0]
-        persons.append(Person(shown, frozenset(group), gender))
+        persons.append(Person(shown, frozenset(group), gender, sum(counts[f] for f in group)))
     persons.sort(key=lambda p: p.name)
     return People(persons)
 

@@ -40,11 +40,13 @@ from bot.people import (
     FEMALE_WORDS,
     MALE_WORDS,
     NOT_NAMES,
+    ORG_WORDS,
     TITLE_WORDS,
     ArticleNames,
     People,
     build_people,
     fold,
+    is_institution,
     mention_words,
     read_article_names,
 )
@@ -60,14 +62,16 @@ _SAY = (
     r"noted|notes|stated|states|posted|posts|recalled|continued|replied|responded|argued|insisted|"
     r"declared|exclaimed|shared|called|calls|described|describes|announced|testified|stressed|"
     r"emphasized|emphasised|acknowledged|admitted|answered|reported|remarked|joked|warned|urged|"
-    r"promised|vowed|conceded|cautioned|boasted|complained|quipped|touted|texted|pleaded|praised)"
+    r"promised|vowed|conceded|cautioned|boasted|complained|quipped|touted|texted|pleaded|praised|"
+    r"(?:released|issued|put\s+out)\s+a\s+(?:written\s+)?statement(?:\s+saying)?)"
 )
 _ADVERB = r"(?:(?:\w+ly|later|also|then|first|once|again|previously|recently|has|had|have)\s+)"
 _NAME_WORD = r"(?:(?:Mr|Ms|Mrs|Dr|Jr|Sr|St|Sen|Rep|Gov|Gen|Lt|Col|U\.S|[A-Z])\.|[A-Z][\w'\u2019&-]*)"
 _NAME = rf"(?:(?:the\s+|The\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD})*)"
 _PRONOUN = r"(?:she|he|She|He)"
 _ROLE = (
-    r"(?:(?:[Tt]he|[Aa]n?)\s+(?:[A-Z][\w.'\u2019-]*\s+){0,3}[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?"
+    r"(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Hh]er|[Hh]is|[Tt]heir)\s+(?:[A-Z][\w.'\u2019-]*\s+){0,3}"
+    r"[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?"
     r"(?:\s+who\s+[a-z]+(?:\s+[A-Z][\w'\u2019]*)*)?)"
 )
 _WHO = rf"(?:{_PRONOUN}|{_ROLE}|{_NAME})"
@@ -77,7 +81,8 @@ _AFTER = re.compile(rf"^[\s,]*(?:(?P<who>{_WHO})\s+{_ADVERB}?{_SAY}\b|{_SAY}\s+(
 _SAYER = re.compile(rf"(?P<who>{_WHO})(?:,[^,{_MASK}]{{1,60}},)?\s+{_ADVERB}?{_SAY}\b")
 _ACCORDING = re.compile(rf"\b[Aa]ccording\s+to\s+(?:a\s+statement\s+from\s+)?(?P<who>{_NAME})")
 _SUBJECT = re.compile(rf"^(?:[^,{_MASK}]*,\s*)?(?P<who>{_WHO})(?:,[^,{_MASK}]*,)?\s+{_ADVERB}?{_SAY}\b")
-_LEAD = re.compile(r"^(?:[A-Z][a-z]+\s+|[^,:]{1,80},\s*)?")  # "Later she ...", "Asked whether ..., Sanders"
+# what may open a clause before its subject: "Later she ...", "Asked whether ..., Sanders"
+_LEADS = (re.compile(r"^[A-Z][a-z]+\s+"), re.compile(r"^[^,:]{1,100},\s*"))
 _WHO_AT = re.compile(rf"(?P<who>{_WHO})\b")
 
 
@@ -190,15 +195,19 @@ class _Attributor:
                     mention = self._name_mention(text, at, number, first)
                     if mention:
                         self.mentions.append(mention)
-                        first = False
+                        first = first and not mention.subject and _possessive(body, text, at)
 
     def _name_mention(
         self, text: str, at: int, number: int, first: bool, *, sayer: bool = False
     ) -> _Mention | None:
         """A mention as a person, a role or an institution; a lone capitalised word that
         names nobody known ("Reporters", "Questions") is none, unless it says something."""
-        subject = first and not self.body.startswith(("'s", "\u2019s"), at + len(text))
+        subject = first and not _possessive(self.body, text, at)
         if re.match(_ROLE + "$", text):
+            if fold(text.split()[-1]) in ORG_WORDS:  # "the group said": the institution named last
+                named = [m for m in self.mentions if m.at < at and number - m.paragraph <= 1 and not m.person]
+                if named and is_institution(named[-1].name):
+                    return _Mention(at, number, named[-1].name, None, False, subject)
             person = self.names.titled(text.split()[1:])
             if person:
                 shown = self.people.shown(self._full_name(person.split()))
@@ -214,6 +223,8 @@ class _Attributor:
                 return None
             return _Mention(at, number, " ".join(words), None, False, subject)
         name = self._full_name(words)
+        if is_institution(name):
+            return _Mention(at, number, name, None, False, subject)
         person = self.people.person(name)
         if person is None and len(words) == 1 and not sayer:
             return None
@@ -231,9 +242,9 @@ class _Attributor:
         full = self.names.full_name(words)
         if full:
             return full
-        found = self.people.by_word(words)
-        if len(found) == 1:
-            return found[0].name
+        meant = self.people.meant_by(words)
+        if meant:
+            return meant.name
         for cut in range(len(words) - 1, 1, -1):  # "Michael Upton Tuscaloosa": a known name runs on
             if self.people.person(" ".join(words[:cut])):
                 return " ".join(words[:cut])
@@ -270,11 +281,16 @@ class _Attributor:
         return self._resolve(found[0], sentence.start + found[1]) if found else None
 
 
+def _possessive(body: str, text: str, at: int) -> bool:
+    """The mention is a possessive ("Johnson's daughter ..."): never a sentence's subject."""
+    return text.endswith(("'s", "\u2019s")) or body.startswith(("'s", "\u2019s"), at + len(text))
+
+
 def _role(text: str) -> str:
     return text[0].lower() + text[1:]
 
 
-_MENTION = re.compile(rf"\b(?:{_PRONOUN}\b|{_ROLE}(?=\s+{_ADVERB}?{_SAY}\b)|{_NAME})")
+_MENTION = re.compile(rf"\b(?:{_PRONOUN}\b|{_ROLE}(?=(?:,[^,]{{1,60}},)?\s+{_ADVERB}?{_SAY}\b)|{_NAME})")
 
 
 def _marked_spans(body: str, para: Span, *, continues: bool) -> list[tuple[Span, int]]:
@@ -374,9 +390,9 @@ def _attribute(masked: str, open_at: int, close_at: int) -> _Found | str | None:
 
 def _clause_subject(clause: str) -> tuple[str, int] | None:
     """The subject that opens a clause: "Kushner ...", "Later she ...", "Asked ..., Sanders"."""
-    lead_match = _LEAD.match(clause)
-    for lead in ("", lead_match.group() if lead_match else ""):
-        match = _WHO_AT.match(clause, len(lead))
+    leads = [0, *(m.end() for m in (lead.match(clause) for lead in _LEADS) if m)]
+    for lead in leads:
+        match = _WHO_AT.match(clause, lead)
         if match and _valid(match):
             return match.group("who"), match.start("who")
     return None

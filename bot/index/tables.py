@@ -230,7 +230,10 @@ def quotations_by_article(quotations: Iterable[Quotation]) -> dict[str, list[Quo
 
 
 def people_to_json(people: People) -> list[dict[str, Any]]:
-    return [{"name": p.name, "forms": sorted(p.forms), "gender": p.gender} for p in people.persons]
+    return [
+        {"name": p.name, "forms": sorted(p.forms), "gender": p.gender, "mentions": p.mentions}
+        for p in people.persons
+    ]
 
 
 def read_people(path: Path) -> People:
@@ -239,5 +242,13 @@ def read_people(path: Path) -> People:
         return People(())
     rows = json.loads(path.read_text(encoding="utf-8"))
     return People(
-        [Person(str(r["name"]), frozenset(str(f) for f in r["forms"]), r.get("gender")) for r in rows]
+        [
+            Person(
+                str(r["name"]),
+                frozenset(str(f) for f in r["forms"]),
+                r.get("gender"),
+                int(r.get("mentions", 0)),
+            )
+            for r in rows
+        ]
     )

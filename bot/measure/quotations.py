@@ -73,9 +73,10 @@ def score_quotations(set_dir: Path, library_sources: Path | None) -> dict[str, A
             "attribution_precision": _share(len(right), len(given)),
             "attribution_recall": _share(len(right), len(known)),
             "reported_by_right": f"{sum(q.reported_by == r['reported_by'] for q, r in relayed)}/{len(relayed)}",  # noqa: E501
+            # read only on the part tuned on: a reported part is counted, never read case by case
             "wrong": [
                 f"{q.doc_id}: {q.text[:40]!r} -> {q.speaker} (true: {r['speaker']})"
-                for q, r in given
+                for q, r in matched
                 if q.speaker != r["speaker"]
             ]
             if part == "tune"
