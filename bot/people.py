@@ -258,7 +258,9 @@ class People:
     def meant_by(self, words: Sequence[str]) -> Person | None:
         """The person a short mention means over the corpus: the only one whose names hold
         its words, or the one the corpus names at least twice as often as any other."""
-        found = sorted(self.by_word(words), key=lambda p: -p.mentions)
+        found = sorted(
+            (p for p in self.by_word(words) if not is_institution(p.name)), key=lambda p: -p.mentions
+        )
         if len(found) == 1 or (len(found) > 1 and found[0].mentions >= 2 * found[1].mentions):
             return found[0]
         return None

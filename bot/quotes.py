@@ -195,7 +195,8 @@ class _Attributor:
                     mention = self._name_mention(text, at, number, first)
                     if mention:
                         self.mentions.append(mention)
-                        first = first and not mention.subject and _possessive(body, text, at)
+                        # the subject is the first person named, not an institution or a possessive
+                        first = first and not (mention.subject and mention.person)
 
     def _name_mention(
         self, text: str, at: int, number: int, first: bool, *, sayer: bool = False

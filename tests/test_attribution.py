@@ -31,19 +31,18 @@ def figures() -> dict:  # type: ignore[type-arg]
 
 def test_the_quotation_set_tune_part_is_all_right(figures: dict) -> None:  # type: ignore[type-arg]
     tune = figures["tune"]
-    assert tune["quotations"] >= 35 and tune["wrong"] == []
+    assert tune["quotations"] >= 100 and tune["wrong"] == []
     assert tune["extraction_precision"] == tune["extraction_recall"] == 1.0
     assert tune["attribution_precision"] == tune["attribution_recall"] == 1.0
 
 
-def test_the_quotation_set_reported_part_holds_where_it_was_measured(figures: dict) -> None:  # type: ignore[type-arg]
-    """Held at the figures measured (docs/quotations.md); the issue's target, attribution
-    precision 0.97, is not met on this part (recall 0.90 is)."""
+def test_the_quotation_set_reported_part_meets_the_targets(figures: dict) -> None:  # type: ignore[type-arg]
+    """The part scored, never read case by case (docs/quotations.md): extraction precision and
+    recall at least 0.97, attribution precision at least 0.97 and recall at least 0.90."""
     report = figures["report"]
-    assert report["quotations"] >= 25
+    assert report["quotations"] >= 30 and isinstance(report["wrong"], int)
     assert report["extraction_precision"] >= 0.97 and report["extraction_recall"] >= 0.97
-    assert report["attribution_precision"] >= 0.93 and report["attribution_recall"] >= 0.93
-    assert report["reported_by_right"] == "2/2"
+    assert report["attribution_precision"] >= 0.97 and report["attribution_recall"] >= 0.90
     assert sum(p["quotations"] for p in report["patterns"].values()) == report["quotations"]
 
 
@@ -131,10 +130,10 @@ def test_speaker_johnson_is_alice_johnson_first_and_never_the_judge(quote_env: d
     quotes = json.loads(proc.stdout)["quotes"]
     speakers = [q["speaker"] for q in quotes]
     assert speakers[0] == "Alice Marie Johnson" and speakers.count("Alice Marie Johnson") >= 10
-    assert set(speakers) <= {"Alice Marie Johnson", "Tretessa Johnson"}
-    assert speakers.index("Tretessa Johnson") > max(
-        i for i, s in enumerate(speakers) if s == "Alice Marie Johnson"
-    )
+    assert all("Johnson" in s.split() for s in speakers)  # people named Johnson, and no role
+    first_other = next(i for i, s in enumerate(speakers) if s != "Alice Marie Johnson")
+    assert "Alice Marie Johnson" not in speakers[first_other:]  # the most quoted person first
+    assert "Tretessa Johnson" in speakers
     judge = run_module(["bot.quote", "--speaker", "judge", "--all", "--json"], quote_env)
     assert {q["speaker"] for q in json.loads(judge.stdout)["quotes"]} == {"the judge who sentenced Johnson"}
 
@@ -188,11 +187,13 @@ def test_no_sentence_of_the_test_library_ends_on_a_title_or_an_initial(tmp_path:
         r"(?:\b(?:Mr|Ms|Mrs|Dr|Sen|Rep|Gov|Gen|St|Jr|Sr|Prof|Rev|Jan|Feb|Aug|Sept|Oct|Nov|Dec)|(?:^|\s)[A-Z])\.$"
     )
     loaded = load_corpus(tmp_path)
-    assert len(loaded.articles) == 23 and not loaded.errors
+    assert (
+        len(loaded.articles) == 13 + len(list((QUOTATIONS / "articles").glob("*.md"))) and not loaded.errors
+    )
     count = 0
     for article in loaded.articles:
         for passage in make_passages(article):
             for s in passage.sentences:
                 count += 1
                 assert not ends.search(article.body[s.start : s.end]), article.body[s.start : s.end]
-    assert count > 200
+    assert count > 350

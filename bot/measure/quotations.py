@@ -40,13 +40,16 @@ def score_quotations(set_dir: Path, library_sources: Path | None) -> dict[str, A
         loaded = load_corpus(corpus)
         if loaded.errors:
             raise ValueError("; ".join(str(e) for e in loaded.errors))
-        quotations, _ = extract_corpus_quotations(loaded.articles)
+        quotations, people = extract_corpus_quotations(loaded.articles)
     gold: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         doc = row.get("doc") or doc_of.get(row.get("source", ""))
         if doc is None:
             continue  # a library row when the library is not scored
-        gold[(doc, row["text"])] = row
+        # a true speaker names a person: shown as the corpus shows that person ("Julia Gibbons"
+        # is shown "Julia Smith Gibbons" once an article gives her middle name)
+        speaker = people.shown(row["speaker"]) if row["speaker"] else None
+        gold[(doc, row["text"])] = {**row, "speaker": speaker}
     docs_of_part = {
         part: {d for (d, _), r in gold.items() if r["part"] == part} for part in ("tune", "report")
     }
