@@ -46,7 +46,7 @@ def _ask(args: argparse.Namespace) -> int:
     engine = open_engine(settings, progress=note)
     warn_about(engine)
     if args.sources:
-        listing = sources_listing(engine.sources(), engine.counts())
+        listing = sources_listing(engine.sources(), engine.counts(), engine.index.copies)
         emit(json_line({"sources": listing}) if args.json else sources_to_text(listing))
         return 0
     sources, notice = engine.choose_sources(args.source)

@@ -45,6 +45,13 @@ def _reindex(args: argparse.Namespace) -> int:
         f"{report.search} search; {report.seconds:.1f} s -> {report.path}"
         + (" (up to date with the corpus: nothing rebuilt; --force rebuilds)" if report.unchanged else "")
     )
+    if report.copies:
+        emit(
+            f"Recognised {len(report.copies)} syndicated cop{'y' if len(report.copies) == 1 else 'ies'} "
+            "(shown once in answers, cited from every source):"
+        )
+        for copy, (original, score) in sorted(report.copies.items()):
+            emit(f"  {copy} is a copy of {original} ({score:.0%} the same)")
     return 0
 
 

@@ -59,14 +59,30 @@ def _clip(text: str) -> str:
     return text if len(text) <= CHOICE_LENGTH else text[: CHOICE_LENGTH - 1] + "\u2026"
 
 
-def sources_listing(articles: list[Article], counts: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
-    """Every article, oldest first (undated last): citation fields, passages and quotations."""
+def sources_listing(
+    articles: list[Article],
+    counts: dict[str, tuple[int, int]],
+    copies: dict[str, tuple[str, float]] | None = None,
+) -> list[dict[str, Any]]:
+    """Every article, oldest first (undated last): citation fields, passages and quotations,
+    and ``copy_of`` (the article it is a syndicated copy of, with the similarity) or None."""
     ordered = sorted(articles, key=lambda a: (a.published or "9999", a.title.casefold(), a.doc_id))
+    by_id = {a.doc_id: a for a in articles}
+    copies = copies or {}
+
+    def copy_of(doc_id: str) -> dict[str, Any] | None:
+        if doc_id not in copies or copies[doc_id][0] not in by_id:
+            return None
+        of, score = copies[doc_id]
+        original = by_id[of]
+        return {"doc_id": of, "outlet": original.outlet, "title": original.title, "similarity": score}
+
     return [
         {
             **a.citation_fields(),
             "passages": counts.get(a.doc_id, (0, 0))[0],
             "quotations": counts.get(a.doc_id, (0, 0))[1],
+            "copy_of": copy_of(a.doc_id),
         }
         for a in ordered
     ]
@@ -77,7 +93,11 @@ def source_meta(row: dict[str, Any]) -> str:
     counted = f"{row['passages']} passage{'s' if row['passages'] != 1 else ''}, " + (
         f"{row['quotations']} quotation{'s' if row['quotations'] != 1 else ''}"
     )
-    return ", ".join([x for x in parts if x] + [counted])
+    copy = row.get("copy_of")
+    copied = (
+        f"a copy of {copy['outlet'] or copy['title']} ({copy['similarity']:.0%} the same)" if copy else None
+    )
+    return ", ".join([x for x in parts if x] + [counted] + ([copied] if copied else []))
 
 
 def sources_to_text(listing: list[dict[str, Any]]) -> str:

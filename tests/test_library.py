@@ -88,3 +88,21 @@ def test_the_library_questions_with_the_real_model(tmp_path: Path) -> None:
     assert report["declined_off_topic"] >= 0.7 and report["answered_in_scope"] >= 0.8, reports[
         "report"
     ].misses
+
+
+def test_syndicated_copies_are_recognised_at_index_time(library_env: dict[str, str]) -> None:
+    built = run_module(["bot.reindex", "--force", "--quiet"], library_env)
+    assert built.returncode == 0, built.stderr
+    lines = built.stdout.splitlines()
+    assert "Recognised 2 syndicated copies (shown once in answers, cited from every source):" in lines
+    copies = [line for line in lines if " is a copy of capital-wire-" in line]
+    assert len(copies) == 2 and any(line.startswith("  lakeside-daily-") for line in copies)
+    listing = json.loads(run_module(["bot.ask", "--sources", "--json"], library_env).stdout)["sources"]
+    copied = {row["outlet"]: row["copy_of"] for row in listing if row["copy_of"]}
+    assert set(copied) == {
+        "Lakeside Daily",
+        "The Harbor Times",
+    }  # nothing else, not the blog quoting a statement
+    assert all(c["outlet"] == "Capital Wire" and c["similarity"] >= 0.8 for c in copied.values())
+    text = run_module(["bot.ask", "--sources"], library_env).stdout
+    assert "a copy of Capital Wire (94% the same)" in text

@@ -238,7 +238,9 @@ class CaseCog(commands.Cog, name="CaseCog"):
             return
         engine = self.bot.engine
         # parsing every article: not on the loop
-        listing = await asyncio.to_thread(lambda: sources_listing(engine.sources(), engine.counts()))
+        listing = await asyncio.to_thread(
+            lambda: sources_listing(engine.sources(), engine.counts(), engine.index.copies)
+        )
         spec = sources_reply(listing, footer=self.footer(), page=page)
         more = SourcesButton(page + 1) if spec.more else None
         sent = await self.send(interaction, **render(spec, more=more), ephemeral=ephemeral)

@@ -29,6 +29,7 @@ A reader follows CURRENT, so a build killed at any moment leaves the previous bu
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -81,6 +82,9 @@ class BuildReport:
     seconds: float
     search: str
     unchanged: bool = False  # the live build already matched the corpus: nothing was rebuilt
+    copies: dict[str, tuple[str, float]] = dataclasses.field(
+        default_factory=dict
+    )  # copy -> (original, similarity)
 
 
 @contextlib.contextmanager
@@ -246,6 +250,7 @@ def _build(
         reused=len(texts) - computed,
         seconds=time.perf_counter() - started,
         search=search["kind"],
+        copies=derived.copies,
     )
 
 
@@ -274,6 +279,8 @@ def _write_files(
     _save_sentence_terms(tmp, derived.sentence_terms, vocab)
     save_npy(tmp / "sentence_types.npy", np.array(derived.sentence_kinds, dtype=np.uint8), np.uint8)
     (tmp / "names.json").write_text(json.dumps(derived.names), encoding="utf-8")
+    copies = {copy: {"of": of, "similarity": score} for copy, (of, score) in derived.copies.items()}
+    (tmp / "copies.json").write_text(json.dumps(copies, ensure_ascii=False), encoding="utf-8")
     (tmp / "people.json").write_text(
         json.dumps(people_to_json(derived.people), ensure_ascii=False), encoding="utf-8"
     )
@@ -326,6 +333,7 @@ def _unchanged_report(live: Index, started: float) -> BuildReport:
         seconds=time.perf_counter() - started,
         search=str(live.manifest["search"]["kind"]),
         unchanged=True,
+        copies=dict(live.copies),
     )
 
 

@@ -10,6 +10,7 @@ from bot import answer_types
 from bot.aliases import NO_ALIASES, Aliases
 from bot.analysis import name_terms, terms
 from bot.chunking import make_passages
+from bot.ingest.copies import corpus_copies
 from bot.models import Article, Passage, Quotation
 from bot.people import People
 from bot.quotes import extract_corpus_quotations
@@ -28,6 +29,7 @@ class Derived:
     sentence_kinds: list[int]  # answer_types bits of each sentence
     names: list[str]  # keyword terms that are names, sorted
     people: People  # the speakers' people (bot.people)
+    copies: dict[str, tuple[str, float]]  # a syndicated copy's id -> (the original's id, similarity)
 
     def embedded_texts(self) -> list[list[str]]:
         """The four groups of texts that get a vector, in the order they are stored."""
@@ -59,6 +61,7 @@ def derive(articles: Sequence[Article], aliases: Aliases = NO_ALIASES) -> Derive
         ],
         names=sorted(name_terms(sentence_texts)),
         people=people,
+        copies=corpus_copies(articles),
     )
 
 

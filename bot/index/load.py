@@ -17,7 +17,14 @@ from bot.index.files import random_access, regular_file, safe_name
 from bot.index.keyword import KeywordIndex
 from bot.index.legacy import legacy_passage_arrays
 from bot.index.manifest import FORMAT_VERSION, REUSABLE_FORMATS, analysis_current, check_files, read_manifest
-from bot.index.tables import ArticleStore, PassageTable, quotations_by_article, read_people, read_quotations
+from bot.index.tables import (
+    ArticleStore,
+    PassageTable,
+    quotations_by_article,
+    read_copies,
+    read_people,
+    read_quotations,
+)
 from bot.models import Article, Quotation
 from bot.people import People
 
@@ -63,6 +70,8 @@ class Index:
     sentence_term_rows: np.ndarray | None = None  # sentence i's ids: [rows[i], rows[i + 1])
     sentence_types: np.ndarray | None = None  # bits of answer_types.ANSWER_TYPES each sentence holds
     people: People = field(default_factory=lambda: People(()))  # the speakers (bot.people)
+    # syndicated copies recognised at index time: a copy's id -> (the original's id, similarity)
+    copies: dict[str, tuple[str, float]] = field(default_factory=dict)
     warning: str | None = None  # set when this is an older build served because the live one is damaged
 
     @property
@@ -250,6 +259,7 @@ def _read_build(path: Path, manifest: dict[str, Any]) -> Index:
         sentence_term_rows=sentence_term_rows,
         sentence_types=sentence_types,
         people=read_people(path / "people.json"),
+        copies=read_copies(path / "copies.json"),
     )
 
 

@@ -72,7 +72,7 @@ def required_files(format_version: int, search_kind: str) -> set[str]:
     if format_version >= 5:
         files.add("sentence_types.npy")
     if format_version >= 6:
-        files.add("people.json")
+        files |= {"people.json", "copies.json"}
     if search_kind != "exact":
         files.add(ANN_FILE)
     return files

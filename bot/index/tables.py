@@ -252,3 +252,11 @@ def read_people(path: Path) -> People:
             for r in rows
         ]
     )
+
+
+def read_copies(path: Path) -> dict[str, tuple[str, float]]:
+    """The copies a build recognised (an older build recorded none)."""
+    if not path.is_file():
+        return {}
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return {str(copy): (str(r["of"]), float(r["similarity"])) for copy, r in rows.items()}

@@ -14,10 +14,12 @@ reported and not added without --force.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.chunking import paragraphs
+from bot.models import Article
 from bot.shingles import shingles, similarity
 
 COPY_THRESHOLD = 0.8  # tested on the library: its copies 0.84 and up, a blog quoting a statement 0.47
@@ -65,3 +67,39 @@ def paragraph_share(text: str, body: str) -> float:
         return 0.0
     same = sum(len(m) for m in mine if any(similarity(m, t) >= SAME_PARAGRAPH for t in theirs))
     return same / total
+
+
+SAMPLE = 8  # candidates are found by one shingle in SAMPLE (the same ones in every text)
+
+
+def corpus_copies(articles: Sequence[Article]) -> dict[str, tuple[str, float]]:
+    """The syndicated copies among a corpus's articles, recognised at index time: each copy's
+    id -> (the id of the article it copies, similarity), by the rule ``bot.add`` refuses a copy
+    with. The original is the earliest published (undated last, then the first id); each
+    article is compared only with the earlier ones it shares sampled shingles with, so a
+    corpus without copies does little work."""
+    ordered = sorted(articles, key=lambda a: (a.published or "9999-99-99", a.doc_id))
+    seen: dict[int, list[int]] = {}  # a sampled shingle -> earlier articles (positions) holding it
+    sets: list[set[int]] = []
+    found: dict[str, tuple[str, float]] = {}
+    for n, article in enumerate(ordered):
+        mine = shingles(article.body)
+        sets.append(mine)
+        sampled = [s for s in mine if s % SAMPLE == 0]
+        shared = Counter(i for s in sampled for i in seen.get(s, ()))
+        best: tuple[float, int] | None = None
+        for i, count in shared.items():
+            if count < LOOK_CLOSER * max(len(sampled), 1) / 2:
+                continue  # too few shingles in common to be a copy (half the bar, sampling is rough)
+            other = ordered[i]
+            score = similarity(mine, sets[i])
+            if LOOK_CLOSER <= score < COPY_THRESHOLD:
+                score = max(score, paragraph_share(article.body, other.body))
+            if score >= COPY_THRESHOLD and (best is None or score > best[0]):
+                best = (score, i)
+        if best is not None:
+            original = ordered[best[1]].doc_id
+            found[article.doc_id] = (found.get(original, (original, 0.0))[0], round(best[0], 4))
+        for s in sampled:
+            seen.setdefault(s, []).append(n)
+    return found
