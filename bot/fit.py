@@ -8,17 +8,19 @@ tune part) and writes bot/ranking/decision.json. Deterministic for a given seed 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from bot.cli import emit, note, run
 from bot.config import Settings
-from bot.embedding import load_embedder
+from bot.embedding import Embedder, load_embedder
 from bot.engine import open_engine
 from bot.measure.benchmarks import bench_index
 from bot.measure.case import read_jsonl
@@ -27,16 +29,34 @@ from bot.measure.decision_data import (
     NEAR_MISSES,
     SEED,
     Examples,
+    squad_gold,
     squad_questions,
     top_evidence,
 )
 from bot.measure.library import build_corpus, read_questions
+from bot.measure.rank_data import candidate_group, text_answers
 from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, fit_logistic
+from bot.ranking.ranker import RANK_FEATURES, RANKER_FILE, fit_listwise, fitted_ranker, ranker_to_json
 from bot.ranking.retriever import Retriever
-from bot.ranking.weights import HAND_WEIGHTS
+from bot.ranking.weights import HAND_WEIGHTS, RankWeights
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LIBRARY = DATA / "library"
+
+
+# the decision is fitted on the top passages the product ranks: the fitted ranking, if any
+PRODUCT_RANKING = dataclasses.replace(HAND_WEIGHTS, ranker=fitted_ranker())
+
+
+@contextlib.contextmanager
+def library_retriever(settings: Settings, embedder: Embedder, weights: RankWeights) -> Iterator[Retriever]:
+    """A retriever over the test library, built in a scratch directory for the block."""
+    with tempfile.TemporaryDirectory(prefix="casebot-fit-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        build_corpus(LIBRARY / "sources", corpus)
+        lib_settings = dataclasses.replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index")
+        yield Retriever(open_engine(lib_settings, embedder, progress=note).index, embedder, weights=weights)
 
 
 def gather(squad: Path, count: int, seed: int) -> Examples:
@@ -45,7 +65,9 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     near = [r["question"] for r in read_jsonl(NEAR_MISSES) if r["part"] == "tune"]
     # the bundled article: the team's own questions (all tuning) and the near misses' tune part
-    bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
+    bundled = Retriever(
+        open_engine(settings, embedder, progress=note).index, embedder, weights=PRODUCT_RANKING
+    )
     for row in read_jsonl(DATA / "questions.jsonl"):
         if row["kind"] in ("ask", "off_topic"):
             label = int(row["kind"] == "ask")
@@ -53,14 +75,7 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
     for question in near:
         examples.add(top_evidence(bundled, question), 0, "bundled")
     # the test library's tune part, and the near misses again
-    with tempfile.TemporaryDirectory(prefix="casebot-fit-") as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        build_corpus(LIBRARY / "sources", corpus)
-        lib_settings = dataclasses.replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index")
-        library = Retriever(
-            open_engine(lib_settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS
-        )
+    with library_retriever(settings, embedder, PRODUCT_RANKING) as library:
         for row in read_questions(LIBRARY / "questions.jsonl"):
             if row["part"] == "tune":
                 examples.add(top_evidence(library, row["question"]), int(row["kind"] == "ask"), "library")
@@ -68,7 +83,7 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
             examples.add(top_evidence(library, question), 0, "library")
     # SQuAD's fit half: each question with its own article (answerable) and without it (not)
     index = bench_index(squad, settings, embedder, progress=note)
-    retriever = Retriever(index, embedder, weights=HAND_WEIGHTS)
+    retriever = Retriever(index, embedder, weights=PRODUCT_RANKING)
     for question, others in squad_questions(squad, index, "fit", count, seed):
         examples.add(top_evidence(retriever, question), 1, "squad")
         examples.add(top_evidence(retriever, question, only=others), 0, "squad")
@@ -80,9 +95,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--squad", type=Path, default=SHARED / "bench" / "squad-v1.1-dev")
     parser.add_argument("--count", type=int, default=800, help="SQuAD questions of the fit half")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--out", type=Path, help="where to write (default: the model file beside its code)")
+    parser.add_argument(
+        "--ranker", action="store_true", help="fit the passage ranking (ranker.json) instead of the decision"
+    )
     args = parser.parse_args(argv)
-    return run(lambda: _fit(args))
+    return run(lambda: _fit_ranker(args) if args.ranker else _fit(args))
+
+
+def rank_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Candidates and labels of the tuning parts' questions, ranked by the hand formula's
+    candidate search (the ranker reorders candidates, it never finds others)."""
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
+    index = bench_index(squad, settings, embedder, progress=note)
+    retriever = Retriever(index, embedder, weights=HAND_WEIGHTS)
+    groups = []
+    for question, gold in squad_gold(squad, "fit", count, seed):
+        found = candidate_group(
+            retriever, question, lambda row, gold=gold: index.passages.doc_id(row) in gold
+        )
+        if found:
+            groups.append(found)
+    bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
+    for row in read_jsonl(DATA / "questions.jsonl"):
+        if row["kind"] == "ask" and row.get("answers"):
+            found = candidate_group(bundled, row["question"], text_answers(bundled, row["answers"]))
+            if found:
+                groups.append(found)
+    with library_retriever(settings, embedder, HAND_WEIGHTS) as library:
+        for row in read_questions(LIBRARY / "questions.jsonl"):
+            if row["part"] == "tune" and row["kind"] == "ask":
+                found = candidate_group(library, row["question"], text_answers(library, row["answers"]))
+                if found:
+                    groups.append(found)
+    return groups
+
+
+def _fit_ranker(args: argparse.Namespace) -> int:
+    groups = rank_groups(args.squad, args.count, args.seed)
+    model = Settings.from_env().model
+    ranker = fit_listwise(groups, model=model)
+    for name, c in zip(RANK_FEATURES, ranker.coefficients, strict=True):
+        emit(f"  {name:>20} {c:+.3f}")
+    out = args.out or RANKER_FILE
+    out.write_text(json.dumps(ranker_to_json(ranker), indent=1) + "\n", encoding="utf-8")
+    emit(f"wrote {out} ({len(groups)} questions of the tuning parts)")
+    return 0
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -106,8 +165,9 @@ def _fit(args: argparse.Namespace) -> int:
         )
     for name, c in zip(FEATURES, decision.coefficients, strict=True):
         emit(f"  {name:>15} {c:+.3f}")
-    args.out.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
-    emit(f"wrote {args.out}")
+    out = args.out or MODEL_FILE
+    out.write_text(json.dumps(decision.to_json(), indent=1) + "\n", encoding="utf-8")
+    emit(f"wrote {out}")
     return 0
 
 

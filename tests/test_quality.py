@@ -46,9 +46,10 @@ def test_own_held_apart_questions(engine: Engine) -> None:
     assert m["hit@3"] >= 0.9, report.misses
     assert m["hit@1"] >= 0.7, report.misses
     assert m["answer_sentence@1"] >= 0.7, report.misses
-    # the fitted answered decision (bot.ranking.decision) declines 3 of these 20 (a named gap,
-    # docs/answering.md); the hand rule answered all of them and many questions it should not
-    assert m["answered_in_scope"] >= 0.85, report.misses
+    # the fitted answered decision (bot.ranking.decision), refit on the fitted ranking, declines 4
+    # of these 20 (a named gap, docs/answering.md); the hand rule answered all of them and many
+    # questions it should not
+    assert m["answered_in_scope"] >= 0.8, report.misses
     assert m["declined_off_topic"] == 1.0, report.misses
     assert m["quote"] >= 8 and m["quote@3"] == 1.0, report.misses
 

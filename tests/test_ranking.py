@@ -9,6 +9,7 @@ import pytest
 
 from bot.ranking import features as feat
 from bot.ranking.decision import fitted_decision
+from bot.ranking.ranker import fitted_ranker
 from bot.ranking.score import order, score
 from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS, RankWeights
 
@@ -70,7 +71,7 @@ def _two_passages(**changes: object) -> feat.Features:
 
 
 def test_score_is_the_documented_formula() -> None:
-    w = RANK_WEIGHTS
+    w = HAND_WEIGHTS  # the hand formula (the product's ranking is fitted: tests/test_ranker.py)
     s = score(_two_passages(), w)
     # sentence bases: 0.4 + type bonus, 0.6, 0.3; passage 1's sentence adds focus
     best0 = max(0.4 + w.type_bonus, 0.6)
@@ -120,9 +121,10 @@ def test_order_is_best_first_with_ties_by_row() -> None:
 def test_weights_are_a_frozen_value_with_one_set_of_defaults() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         RANK_WEIGHTS.threshold = 0.1  # type: ignore[misc]
-    fitted = RankWeights(decision=fitted_decision())
+    fitted = RankWeights(decision=fitted_decision(), ranker=fitted_ranker())
     assert fitted == RANK_WEIGHTS and hash(fitted) == hash(RANK_WEIGHTS)
     assert RANK_WEIGHTS.decision is not None  # the committed model decides "answered"
-    assert dataclasses.replace(RANK_WEIGHTS, decision=None) == HAND_WEIGHTS
+    assert RANK_WEIGHTS.ranker is not None  # and the committed ranking orders the passages
+    assert dataclasses.replace(RANK_WEIGHTS, decision=None, ranker=None) == HAND_WEIGHTS
     only_passage = RankWeights(passage=1.0, sentence=0.0, coverage=0.0)
     assert score(_two_passages(), only_passage).score.tolist() == pytest.approx([0.5, 0.2])

@@ -17,6 +17,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,11 +74,9 @@ def top_evidence(retriever: Retriever, question: str, only: np.ndarray | None = 
     return retriever.evidence(*found) if found else None
 
 
-def squad_questions(
-    directory: Path, index: Index, half: str, count: int, seed: int = SEED
-) -> list[tuple[str, np.ndarray]]:
-    """``count`` questions (seeded sample) of one half ("fit" or "test") of SQuAD's articles,
-    split by a seeded shuffle of their titles: (question, the rows of every other article)."""
+def squad_half(directory: Path, half: str, seed: int) -> tuple[Any, dict[str, str], list[str]]:
+    """SQuAD read, its passages' titles, and the question ids of one half of its articles (a
+    seeded shuffle of the titles, the first half "fit", the rest "test"), shuffled by the seed."""
     data = read_beir(directory)
     title_of = {a.doc_id: a.title for a in data.articles}
     titles = sorted(set(title_of.values()))
@@ -87,6 +86,22 @@ def squad_questions(
     doc_of = {q: next(iter(docs)) for q, docs in data.qrels.items() if docs}
     picked = sorted(q for q in data.queries if q in doc_of and title_of.get(doc_of[q]) in wanted)
     random.Random(seed).shuffle(picked)
+    return data, title_of, picked
+
+
+def squad_gold(directory: Path, half: str, count: int, seed: int = SEED) -> list[tuple[str, set[str]]]:
+    """``count`` questions of one half with the ids of the passages that answer them."""
+    data, _, picked = squad_half(directory, half, seed)
+    return [(data.queries[q], set(data.qrels[q])) for q in picked[:count]]
+
+
+def squad_questions(
+    directory: Path, index: Index, half: str, count: int, seed: int = SEED
+) -> list[tuple[str, np.ndarray]]:
+    """``count`` questions (seeded sample) of one half ("fit" or "test") of SQuAD's articles,
+    split by a seeded shuffle of their titles: (question, the rows of every other article)."""
+    data, title_of, picked = squad_half(directory, half, seed)
+    doc_of = {q: next(iter(docs)) for q, docs in data.qrels.items() if docs}
     article_of = index.passages.article_of
     doc_ids = index.passages.doc_ids
     title_rows: dict[str, np.ndarray] = {}

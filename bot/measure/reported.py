@@ -4,6 +4,8 @@ beside today's hand threshold (bot.ranking.weights.HAND_WEIGHTS)."""
 from __future__ import annotations
 
 import dataclasses
+import math
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from bot.config import Settings
+from bot.corpus_fields import slug
 from bot.embedding import load_embedder
 from bot.engine import Engine, open_engine
+from bot.measure.beir import read_answers, read_beir
 from bot.measure.benchmarks import bench_index
 from bot.measure.case import read_jsonl, score_case_file, share
 from bot.measure.decision_data import (
@@ -20,10 +24,12 @@ from bot.measure.decision_data import (
     NEAR_MISSES,
     PARAPHRASES,
     SEED,
+    squad_half,
     squad_questions,
     top_passage,
 )
 from bot.measure.library import build_corpus, read_questions, score_library
+from bot.questions import make_question
 from bot.ranking.retriever import Retriever
 from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS, RankWeights
 
@@ -52,6 +58,10 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
         lib_settings = dataclasses.replace(settings, corpus_dir=corpus, index_dir=Path(tmp) / "index")
         library = open_engine(lib_settings, embedder, progress=progress)
         rows = read_questions(DATA / "library" / "questions.jsonl")
+        grown = _grown(squad, corpus, Path(tmp), settings, embedder, progress)
+        not_covered = near + [
+            r["question"] for r in rows if r["part"] == "report" and r["kind"] == "off_topic"
+        ]
         index = bench_index(squad, settings, embedder, progress=progress)
         squad_rows = squad_questions(squad, index, "test", count, SEED)
         for rule, weights in RULES.items():
@@ -62,10 +72,16 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
             figures["paraphrase answered"] = para["answered_in_scope"]
             figures["bundled: near misses declined"] = _declined(_with(bundled, weights), near)
             lib = score_library(_with(library, weights), rows, doc_of)["report"].metrics()
+            figures["library top-1"] = lib["hit@1"]
             figures["library top-3"] = lib["hit@3"]
+            figures["library answer sentence"] = lib["answer_sentence@1"]
             figures["library answered"] = lib["answered_in_scope"]
             figures["library not covered declined"] = lib["declined_off_topic"]
             figures["library: near misses declined"] = _declined(_with(library, weights), near)
+            # the same questions the sources do not cover, as the corpus grows
+            figures["growth: declined, bundled"] = _declined(_with(bundled, weights), not_covered)
+            figures["growth: declined, library"] = _declined(_with(library, weights), not_covered)
+            figures["growth: declined, +2,000 SQuAD"] = _declined(_with(grown, weights), not_covered)
             retriever = Retriever(index, embedder, weights=weights)
             answered = declined = 0
             for question, others in squad_rows:
@@ -73,7 +89,58 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
                 declined += not _asks(retriever, question, others)
             figures["squad test answered"] = share(answered, len(squad_rows))
             figures["squad test declined"] = share(declined, len(squad_rows))
+            # precision of "answered" when each question is asked once with and once without its article
+            figures["squad test answered precision"] = share(answered, answered + len(squad_rows) - declined)
+            figures.update(squad_ranking(retriever, squad, count))
     return out
+
+
+GROWTH_PARAGRAPHS = 2000
+
+
+def _grown(squad: Path, library: Path, tmp: Path, settings: Settings, embedder: Any, progress: Any) -> Engine:
+    """The library plus GROWTH_PARAGRAPHS SQuAD paragraphs (the first by id), as corpus files
+    in a scratch directory: a corpus that grows, for the declined share to be measured on."""
+    corpus = tmp / "grown"
+    shutil.copytree(library, corpus)
+    for article in sorted(read_beir(squad).articles, key=lambda a: a.doc_id)[:GROWTH_PARAGRAPHS]:
+        title = " ".join(article.title.split()) or article.doc_id
+        (corpus / f"squad-{slug(article.doc_id)}.md").write_text(
+            f"---\ntitle: {title}\n---\n\n{article.body}\n", encoding="utf-8"
+        )
+    grown = dataclasses.replace(settings, corpus_dir=corpus, index_dir=tmp / "grown-index")
+    return open_engine(grown, embedder, progress=progress)
+
+
+def squad_ranking(retriever: Retriever, squad: Path, count: int) -> dict[str, float | None]:
+    """The SQuAD test half's ranking: nDCG@10 and top-1 by document (a document scores by its
+    best passage, as bot.eval squad does), and the answer sentence when the top one is right."""
+    data, _, picked = squad_half(squad, "test", SEED)
+    answers = read_answers(squad)
+    index = retriever.index
+    top1 = ndcg = 0.0
+    sentence = sentence_total = 0
+    for qid in picked[:count]:
+        cleaned, _ = make_question(data.queries[qid])
+        if cleaned is None:
+            continue
+        ranked = retriever.rank(cleaned.text, retriever.embedder.embed([cleaned.text])[0], limit=30)
+        docs = list(dict.fromkeys(index.passages.doc_id(p.row) for p in ranked))[:10]
+        gold = set(data.qrels[qid])
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(len(gold), 10)))
+        ndcg += sum(1 / math.log2(i + 2) for i, d in enumerate(docs) if d in gold) / ideal
+        if docs and docs[0] in gold:
+            top1 += 1
+            best = ranked[0]
+            body = index.articles[index.passages.doc_id(best.row)].body
+            sentence_total += 1
+            sentence += any(a in body[best.answer.start : best.answer.end] for a in answers.get(qid, []))
+    n = min(count, len(picked))
+    return {
+        "squad test nDCG@10": round(ndcg / n, 4) if n else None,
+        "squad test top-1": share(int(top1), n),
+        "squad test answer sentence": share(sentence, sentence_total),
+    }
 
 
 def _asks(retriever: Retriever, question: str, only: np.ndarray | None) -> bool:

@@ -57,6 +57,8 @@ class Retriever:
     ) -> None:
         self.index = index
         self.embedder = embedder
+        if weights.ranker is not None and weights.ranker.model not in ("", index.model):
+            weights = dataclasses.replace(weights, ranker=None)  # fitted for another model's cosines
         self.weights = weights
         # answers to recent questions (one index never changes: a new index gets a new Retriever)
         self._cache: OrderedDict[tuple[str, int, RankWeights, frozenset[str] | None], Answer] = OrderedDict()

@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.ranking.decision import FEATURES
 from bot.ranking.features import Features
+from bot.ranking.ranker import rank_rows
 from bot.ranking.weights import RankWeights
 
 MODES = ("hybrid", "dense", "keyword")
@@ -49,6 +50,8 @@ def score(features: Features, weights: RankWeights, mode: str = "hybrid") -> Sco
         scores = f.passage_cos.astype(np.float64)
     elif mode == "keyword":
         scores = f.keyword.astype(np.float64)
+    elif w.ranker is not None:
+        scores = w.ranker.score(rank_rows(f, w.rank_focus, w.type_bonus))
     else:
         scores = (
             w.passage * f.passage_cos.astype(np.float64)

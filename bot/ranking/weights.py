@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ranking.decision import Decision, fitted_decision
+from bot.ranking.ranker import LinearRanker, fitted_ranker
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class RankWeights:
     max_related: int = 2  # related passages shown for a question not answered
     candidates: int = 100  # passages taken from each of dense and keyword search
     decision: Decision | None = None  # the fitted answered decision (None: the hand threshold)
+    ranker: LinearRanker | None = None  # the fitted passage ranking (None: the hand formula)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,6 @@ class QuoteWeights:
     floor: float = 0.30  # confidence (better cosine + coverage term) below which none is shown
 
 
-RANK_WEIGHTS = RankWeights(decision=fitted_decision())
-HAND_WEIGHTS = RankWeights()  # the hand threshold alone, kept to measure the fitted decision against
+RANK_WEIGHTS = RankWeights(decision=fitted_decision(), ranker=fitted_ranker())
+HAND_WEIGHTS = RankWeights()  # the hand formula and threshold, kept to measure the fitted ones against
 QUOTE_WEIGHTS = QuoteWeights()

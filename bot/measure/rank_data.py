@@ -1,0 +1,41 @@
+"""Data for fitting and reporting the passage ranking (bot.ranking.ranker): per question, its
+candidates' features and which candidates answer it. Tuning parts only: the SQuAD fit half
+(the gold passage answers), the test library's tune part and the team's own questions on the
+bundled article (a passage holding one of the answer strings answers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from bot.measure.case import contains_any
+from bot.questions import make_question
+from bot.ranking.ranker import rank_rows
+from bot.ranking.retriever import Retriever
+
+Group = tuple[np.ndarray, np.ndarray]
+
+
+def candidate_group(retriever: Retriever, question: str, answers: Callable[[int], bool]) -> Group | None:
+    """The question's candidates (as the bot cleans and finds them): features and labels."""
+    cleaned, _ = make_question(question)
+    if cleaned is None:
+        return None
+    vector = retriever.embedder.embed([cleaned.text])[0]
+    w = retriever.weights
+    found = retriever.features(cleaned.text, vector, candidates=w.candidates)
+    if found is None:
+        return None
+    labels = np.array([answers(int(r)) for r in found.rows], dtype=bool)
+    return rank_rows(found, w.rank_focus, w.type_bonus), labels
+
+
+def text_answers(retriever: Retriever, strings: list[str]) -> Callable[[int], bool]:
+    """A passage answers when it holds one of the answer strings."""
+    passages = retriever.index.passages
+
+    def holds(row: int) -> bool:
+        return contains_any(passages[row].text, strings)
+
+    return holds

@@ -1,0 +1,132 @@
+"""A fitted passage ranking: a linear score over the features the ranker already computes,
+fitted listwise (softmax over each question's candidates, the passage that answers it as the
+target) on tuning data only, by ``python -m bot.fit --ranker``.
+
+Features per candidate passage (``RANK_FEATURES``): passage cosine; its best sentence's cosine;
+that sentence with the hand formula's kind bonus and focus (``base + rank_focus * focus``);
+the largest share of the question's focus a sentence holds; the share passage and title hold;
+IDF coverage with and without the title; the share of the question's names it lacks; whether a
+sentence holds the kind of value asked for. Standardised with the fitting data's mean and
+scale; the coefficients live in ``ranker.json`` beside this file, with the model they were
+fitted for (another model falls back to the hand formula).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.ranking.features import Features
+
+RANK_FEATURES = (
+    "passage_cos",
+    "sentence_cos",
+    "sentence_hand",
+    "focus_sentence",
+    "focus_passage",
+    "coverage_with_title",
+    "coverage",
+    "names_missing",
+    "kind_any",
+)
+RANKER_FILE = Path(__file__).with_name("ranker.json")
+
+
+@dataclass(frozen=True)
+class LinearRanker:
+    coefficients: tuple[float, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    model: str = ""  # the embedding model the ranker was fitted for
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
+        return z @ np.asarray(self.coefficients)
+
+
+def rank_rows(f: Features, rank_focus: float, type_bonus: float) -> np.ndarray:
+    """(n, len(RANK_FEATURES)) features of each candidate."""
+    base = f.sentence_cos + type_bonus * f.kind_match
+    return np.column_stack(
+        [
+            f.passage_cos.astype(np.float64),
+            np.maximum.reduceat(f.sentence_cos, f.starts),
+            np.maximum.reduceat(base + rank_focus * f.focus, f.starts),
+            np.maximum.reduceat(f.focus_sentence.astype(np.float64), f.starts),
+            f.focus_passage.astype(np.float64),
+            f.coverage_with_title.astype(np.float64),
+            f.coverage.astype(np.float64),
+            f.names_missing.astype(np.float64),
+            np.maximum.reduceat(f.kind_match.astype(np.float64), f.starts),
+        ]
+    )
+
+
+def fit_listwise(
+    groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0, model: str = ""
+) -> LinearRanker:
+    """Fit on (candidate rows, which of them answer) per question: maximise the softmax
+    probability of the answering candidates, with an L2 penalty. Deterministic (L-BFGS from 0)."""
+    from scipy.optimize import minimize
+
+    stacked = np.vstack([x for x, _ in groups])
+    mean = stacked.mean(axis=0)
+    scale = stacked.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    data = [((x - mean) / scale, y.astype(bool)) for x, y in groups if y.any() and not y.all()]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total = 0.5 * l2 * float(w @ w)
+        grad = l2 * w
+        for z, y in data:
+            s = z @ w
+            s = s - s.max()
+            p = np.exp(s)
+            p /= p.sum()
+            gold = p[y].sum()
+            total -= float(np.log(max(gold, 1e-300)))
+            # d(-log sum_gold p)/dw = E_p[z] - E_{p | gold}[z]
+            grad = grad + p @ z - (p[y] / gold) @ z[y]
+        return total / len(data), grad / len(data)
+
+    found = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B")
+    return LinearRanker(
+        tuple(round(float(c), 6) for c in found.x),
+        tuple(round(float(m), 6) for m in mean),
+        tuple(round(float(s), 6) for s in scale),
+        model,
+    )
+
+
+def ranker_to_json(r: LinearRanker) -> dict[str, Any]:
+    return {
+        "features": list(RANK_FEATURES),
+        "model": r.model,
+        "coefficients": list(r.coefficients),
+        "mean": list(r.mean),
+        "scale": list(r.scale),
+    }
+
+
+def ranker_from_json(data: dict[str, Any]) -> LinearRanker:
+    if list(data["features"]) != list(RANK_FEATURES):
+        raise ValueError("ranker.json was fitted for other features: run python -m bot.fit --ranker")
+    return LinearRanker(
+        tuple(float(c) for c in data["coefficients"]),
+        tuple(float(m) for m in data["mean"]),
+        tuple(float(s) for s in data["scale"]),
+        str(data.get("model", "")),
+    )
+
+
+@lru_cache(maxsize=1)
+def fitted_ranker() -> LinearRanker | None:
+    """The ranker in ranker.json, or None when there is none."""
+    if not RANKER_FILE.is_file():
+        return None
+    return ranker_from_json(json.loads(RANKER_FILE.read_text(encoding="utf-8")))
