@@ -238,6 +238,10 @@ class People:
     def __init__(self, persons: Sequence[Person]) -> None:
         self.persons = tuple(persons)
         self._by_form = {form.casefold(): p for p in self.persons for form in p.forms}
+        self._by_word: dict[str, list[Person]] = {}
+        for p in self.persons:
+            for word in {w.casefold() for f in p.forms for w in f.split()}:
+                self._by_word.setdefault(word, []).append(p)
 
     def person(self, name: str) -> Person | None:
         return self._by_form.get(name.casefold())
@@ -253,7 +257,10 @@ class People:
     def by_word(self, words: Sequence[str]) -> list[Person]:
         """People one of whose names holds every word (whole words, any case)."""
         wanted = {w.casefold() for w in words}
-        return [p for p in self.persons if any(wanted <= set(f.casefold().split()) for f in p.forms)]
+        if not wanted:
+            return []
+        fewest = min((self._by_word.get(w, []) for w in wanted), key=len)
+        return [p for p in fewest if any(wanted <= set(f.casefold().split()) for f in p.forms)]
 
     def meant_by(self, words: Sequence[str]) -> Person | None:
         """The person a short mention means over the corpus: the only one whose names hold
@@ -308,10 +315,17 @@ def build_people(
     for group in same:
         for form in group[1:]:
             join(group[0], form)
-    for i, a in enumerate(forms):
-        for b in forms[i + 1 :]:
-            if same_person(a, b):
-                join(a, b)
+    # names the rules join share their first or their last word: compare within those only
+    buckets: dict[tuple[int, str], list[str]] = {}
+    for form in forms:
+        words = form.split()
+        buckets.setdefault((0, words[0]), []).append(form)
+        buckets.setdefault((1, words[-1]), []).append(form)
+    for bucket in buckets.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1 :]:
+                if same_person(a, b):
+                    join(a, b)
     persons = []
     for top, group in members.items():
         if root(top) != top:

@@ -121,7 +121,7 @@ class _Attributor:
         self.names = names
         self.people = people
         self.paras = paragraphs(self.body)
-        self.sentences = {n: split_sentences(self.body, p.start, p.end) for n, p in enumerate(self.paras, 1)}
+        self.sentences: dict[int, list[Span]] = {}  # each paragraph's, read when there are quotations
         self.mentions: list[_Mention] = []
         self.resolved: dict[int, str | None] = {}  # a pronoun's offset -> its person
 
@@ -131,6 +131,9 @@ class _Attributor:
         for number, para in enumerate(paras, start=1):
             next_opens = number < len(paras) and body[paras[number].start] in OPEN_MARKS
             raw.extend((number, span) for span, _ in _marked_spans(body, para, continues=next_opens))
+        if not raw:
+            return []  # no quotation: no sentence or mention need be read
+        self.sentences = {n: split_sentences(body, p.start, p.end) for n, p in enumerate(paras, 1)}
         self._read_mentions([s for _, s in raw])
         quotations: list[Quotation] = []
         last: tuple[int, str] | None = None  # (paragraph, speaker) a bare quotation continues
