@@ -64,8 +64,9 @@ def group_quotations(quotations: Sequence[Quotation]) -> list[list[int]]:
         return i
 
     seen: dict[int, list[tuple[int, int]]] = {}  # hash of the words kept -> (row, words left out)
+    folded = [folded_words(q.text) for q in quotations]
     for row, q in enumerate(quotations):
-        words = folded_words(q.text)
+        words = folded[row]
         if not words:
             continue
         for kept, dropped in _keys(words):
@@ -74,7 +75,7 @@ def group_quotations(quotations: Sequence[Quotation]) -> list[list[int]]:
                 if dropped + other_dropped > 2:  # (0, 0), (0, 1), (0, 2), (1, 1) and the reverse
                     continue
                 o = quotations[other]
-                if not _close(words, folded_words(o.text)):  # the hashes agreed: check the words
+                if not _close(words, folded[other]):  # the hashes agreed: check the words
                     continue
                 if o.doc_id == q.doc_id or (o.speaker and q.speaker and o.speaker != q.speaker):
                     continue

@@ -167,11 +167,14 @@ class QuoteSearcher:
 
     def _rows(self, speaker: str | None, sources: frozenset[str] | None) -> list[int]:
         """The quotations (in corpus order) of ``speaker`` in the articles ``sources`` (None: any)."""
-        people = self.index.people
+        wanted: set[str | None] | None = None
+        if speaker is not None:  # each speaker's name is matched once, not once per quotation
+            people = self.index.people
+            wanted = {s for s in set(self._group_speaker) if speaker_matches(s, speaker, people)}
         return [
             i
             for i, q in enumerate(self.index.quotations)
-            if (speaker is None or speaker_matches(self._group_speaker[self._group_of[i]], speaker, people))
+            if (wanted is None or self._group_speaker[self._group_of[i]] in wanted)
             and (sources is None or q.doc_id in sources)
         ]
 

@@ -12,6 +12,7 @@ from bot.replies import NO_QUOTES, cite, reported_in, shown_quotes, speaker_line
 
 def quote_hit_to_json(hit: QuoteHit) -> dict[str, Any]:
     q = hit.quotation
+    differing = variants(hit)
     return {
         "text": q.text,
         "speaker": q.speaker,
@@ -24,7 +25,7 @@ def quote_hit_to_json(hit: QuoteHit) -> dict[str, Any]:
         "score": round(float(hit.score), 4),
         "reported_by": q.reported_by,
         **({"also_in": [report_json(o) for o in hit.also]} if hit.also else {}),
-        **({"variants": [report_json(o) for o in variants(hit)]} if variants(hit) else {}),
+        **({"variants": [report_json(o) for o in differing]} if differing else {}),
     }
 
 

@@ -79,9 +79,12 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
 
 def also_in(hit: Hit) -> str:
     """ "NPR (paragraph 3), Patch (paragraph 2)": the other sources of the same words."""
-    return ", ".join(
-        f"{o.article.outlet or o.article.title} (paragraph {o.passage.paragraph})" for o in hit.also
-    )
+    return source_list((o.article, o.passage.paragraph) for o in hit.also)
+
+
+def source_list(places: Iterable[tuple[Article, int]]) -> str:
+    """Each (article, paragraph) as "Outlet (paragraph N)" (the title when there is no outlet)."""
+    return ", ".join(f"{a.outlet or a.title} (paragraph {paragraph})" for a, paragraph in places)
 
 
 def shown_differ(answer: Answer) -> list[Statement]:
@@ -177,10 +180,8 @@ def variants(hit: QuoteHit) -> list[QuoteHit]:
 
 
 def reported_in(hit: QuoteHit) -> str:
-    """Every source of a quotation: "Pop Desk (paragraph 2), Celebrity Wire (paragraph 1)"."""
-    return ", ".join(
-        f"{h.article.outlet or h.article.title} (paragraph {h.quotation.paragraph})" for h in hit.also
-    )
+    """The other sources of a quotation: "Pop Desk (paragraph 2), Celebrity Wire (paragraph 1)"."""
+    return source_list((h.article, h.quotation.paragraph) for h in hit.also)
 
 
 def speaker_line(hit: QuoteHit) -> str:

@@ -29,7 +29,6 @@ A reader follows CURRENT, so a build killed at any moment leaves the previous bu
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -38,7 +37,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +81,8 @@ class BuildReport:
     seconds: float
     search: str
     unchanged: bool = False  # the live build already matched the corpus: nothing was rebuilt
-    copies: dict[str, tuple[str, float]] = dataclasses.field(
-        default_factory=dict
-    )  # copy -> (original, similarity)
+    # the syndicated copies recognised: a copy's id -> (the original's id, similarity)
+    copies: dict[str, tuple[str, float]] = field(default_factory=dict)
 
 
 @contextlib.contextmanager

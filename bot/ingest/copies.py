@@ -44,9 +44,7 @@ def find_copy(text: str, url: str | None, corpus: Iterable[tuple[str, str, str |
     best: Copy | None = None
     for file, body, other_url in corpus:
         same_url = bool(url and other_url and _norm_url(url) == _norm_url(other_url))
-        score = similarity(mine, shingles(body))
-        if LOOK_CLOSER <= score < COPY_THRESHOLD:
-            score = max(score, paragraph_share(text, body))
+        score = copy_score(text, mine, body, shingles(body))
         if (same_url or score >= COPY_THRESHOLD) and (best is None or score > best.similarity):
             best = Copy(file, score, same_url)
     return best
@@ -54,6 +52,15 @@ def find_copy(text: str, url: str | None, corpus: Iterable[tuple[str, str, str |
 
 def _norm_url(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", url.split("#", 1)[0].split("?", 1)[0]).rstrip("/").casefold()
+
+
+def copy_score(text: str, mine: set[int], body: str, theirs: set[int]) -> float:
+    """How much of ``text`` (its shingles ``mine``) is a copy of ``body`` (``theirs``): the
+    shingle share, or the paragraph share when the first is between LOOK_CLOSER and the bar."""
+    score = similarity(mine, theirs)
+    if LOOK_CLOSER <= score < COPY_THRESHOLD:
+        score = max(score, paragraph_share(text, body))
+    return score
 
 
 def paragraph_share(text: str, body: str) -> float:
@@ -92,9 +99,7 @@ def corpus_copies(articles: Sequence[Article]) -> dict[str, tuple[str, float]]:
             if count < LOOK_CLOSER * max(len(sampled), 1) / 2:
                 continue  # too few shingles in common to be a copy (half the bar, sampling is rough)
             other = ordered[i]
-            score = similarity(mine, sets[i])
-            if LOOK_CLOSER <= score < COPY_THRESHOLD:
-                score = max(score, paragraph_share(article.body, other.body))
+            score = copy_score(article.body, mine, other.body, sets[i])
             if score >= COPY_THRESHOLD and (best is None or score > best[0]):
                 best = (score, i)
         if best is not None:
