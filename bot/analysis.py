@@ -72,3 +72,20 @@ def question_names(question: str) -> set[str]:
     """Terms of the words a question capitalises after its first word ("How old is Jon
     Ponder?" -> {"jon", "ponder"}): names, whether or not the corpus knows them."""
     return {t for word in _WORD.findall(question)[1:] if word[0].isupper() for t in terms(word)}
+
+
+# the words of a question that name the kind of answer it wants, not what it is about: "how
+# many", "how old", "in what year", "the name of" (the answered decision reads the kind from
+# the answer sentence instead: bot.answer_types)
+_FORM = re.compile(
+    r"\bhow (?:many|much|old|long|tall|far|often|big|large)\b"
+    r"|\b(?:what|which) (?:year|day|date|month|time|kind|type|sort)\b"
+    r"|\bname of\b|\bnamed?\b(?=\W*$)",
+    re.IGNORECASE,
+)
+
+
+def form_terms(question: str) -> set[str]:
+    """The terms of a question's words that ask for a kind of answer ("How many years ..." ->
+    {"mani"}): left out of its focus, kept for BM25 and coverage."""
+    return {t for match in _FORM.finditer(question) for t in terms(match.group())}

@@ -66,8 +66,18 @@ _HEIGHT = (
 _MONEY = r"[$\u00a3\u20ac]\s?\d|\b\d[\d,.]*\s?(?:dollars?|million|billion|thousand)\b|\bfortune\b"
 _PERSON = r"(?<=\S)\s+[A-Z][a-z]+|\b(?:Mr|Mrs|Ms|Dr)\.\s"
 _PLACE = r"\b(?:in|at|from|to|near|inside|outside)\s+(?:the\s+)?[A-Z][a-z]+"
+# an age written as journalism writes it ("Alice Marie Johnson, 63, ...") and a count in
+# words ("three of her children"): the decision's "how old" and "how many" read these too
+_AGE_WRITTEN = rf"{_AGE}|,\s\d{{1,3}},|\bage (?:of )?\d+\b|\bat \d{{1,3}}\b"
+_COUNT = (
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|once|twice|both|single)\b"
+)
 DECISION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    *ANSWER_TYPES[:5],
+    (ANSWER_TYPES[0][0], re.compile(_AGE_WRITTEN)),
+    *ANSWER_TYPES[1:4],
+    (ANSWER_TYPES[4][0], re.compile(_COUNT, re.IGNORECASE)),
     *(
         (re.compile(q, re.IGNORECASE), re.compile(a))
         for q, a in (
@@ -82,6 +92,12 @@ DECISION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         )
     ),
 )
+
+
+# the kinds whose value is a precise one a sentence either states or not (an age, a year, a
+# count, a height, a sum of money): the decision weighs their absence apart from the looser
+# kinds (a date, a duration, a person, a place), which many a sentence seems to hold
+VALUE_KINDS = 1 << 0 | 1 << 2 | 1 << 4 | 1 << 5 | 1 << 6
 
 
 def decision_wanted(question: str) -> int:

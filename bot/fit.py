@@ -1,8 +1,12 @@
-"""python -m bot.fit [--squad DIR] [--count N] [--seed S]: fit the answered decision.
+"""python -m bot.fit [--ranker | --sentences] [--squad DIR] [--count N] [--seed S]: fit a model.
 
-Fits bot/ranking/decision.py's logistic model on the tuning parts only (the SQuAD fit half,
-the team's own questions on the bundled article, the library's tune part, the near misses'
-tune part) and writes bot/ranking/decision.json. Deterministic for a given seed and data.
+Without a flag, fits bot/ranking/decision.py's logistic model (the answered decision) on the
+tuning parts only (the SQuAD fit half, the team's own questions on the bundled article, the
+library's tune part, the near misses' tune part) and writes bot/ranking/decision.json, on the
+ranking the committed ranker.json and sentence.json give. ``--ranker`` fits the passage ranking
+(ranker.json) and ``--sentences`` the answer sentence's choice (sentence.json), both listwise
+(bot.ranking.ranker) on the same tuning parts. Run in the order --ranker, --sentences, none;
+each is deterministic for a given seed and data.
 """
 
 from __future__ import annotations
@@ -22,21 +26,34 @@ from bot.cli import emit, note, run
 from bot.config import Settings
 from bot.embedding import Embedder, load_embedder
 from bot.engine import open_engine
+from bot.measure.beir import read_answers
 from bot.measure.benchmarks import bench_index
-from bot.measure.case import read_jsonl
+from bot.measure.case import contains_any, read_jsonl
 from bot.measure.decision_data import (
     DATA,
     NEAR_MISSES,
     SEED,
     Examples,
     squad_gold,
+    squad_half,
     squad_questions,
+    squad_siblings,
     top_evidence,
+    top_passage,
 )
 from bot.measure.library import build_corpus, read_questions
-from bot.measure.rank_data import candidate_group, text_answers
+from bot.measure.rank_data import candidate_group, sentence_groups, text_answers
 from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, fit_logistic
-from bot.ranking.ranker import RANK_FEATURES, RANKER_FILE, fit_listwise, fitted_ranker, ranker_to_json
+from bot.ranking.ranker import (
+    RANK_FEATURES,
+    RANKER_FILE,
+    SENTENCE_FEATURES,
+    SENTENCE_FILE,
+    fit_listwise,
+    fitted_ranker,
+    fitted_sentence_ranker,
+    ranker_to_json,
+)
 from bot.ranking.retriever import Retriever
 from bot.ranking.weights import HAND_WEIGHTS, RankWeights
 
@@ -45,7 +62,7 @@ LIBRARY = DATA / "library"
 
 
 # the decision is fitted on the top passages the product ranks: the fitted ranking, if any
-PRODUCT_RANKING = dataclasses.replace(HAND_WEIGHTS, ranker=fitted_ranker())
+PRODUCT_RANKING = dataclasses.replace(HAND_WEIGHTS, ranker=fitted_ranker(), answer=fitted_sentence_ranker())
 
 
 @contextlib.contextmanager
@@ -87,6 +104,11 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
     for question, others in squad_questions(squad, index, "fit", count, seed):
         examples.add(top_evidence(retriever, question), 1, "squad")
         examples.add(top_evidence(retriever, question, only=others), 0, "squad")
+    # ... and against the other paragraphs of its own article, where none holds the answer
+    for question, siblings, strings in squad_siblings(squad, index, "fit", count, seed):
+        found = top_passage(retriever, question, only=siblings)
+        if found and not contains_any(index.passages[found[1].row].text, strings):
+            examples.add(retriever.evidence(*found), 0, "squad")
     return examples
 
 
@@ -99,8 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ranker", action="store_true", help="fit the passage ranking (ranker.json) instead of the decision"
     )
+    parser.add_argument(
+        "--sentences",
+        action="store_true",
+        help="fit the answer-sentence ranking (sentence.json) instead of the decision",
+    )
     args = parser.parse_args(argv)
-    return run(lambda: _fit_ranker(args) if args.ranker else _fit(args))
+    return run(lambda: _fit_ranker(args) if args.ranker or args.sentences else _fit(args))
 
 
 def rank_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -132,15 +159,52 @@ def rank_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, np
     return groups
 
 
+def answer_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The sentences of the answering passages of the tuning parts' questions, labelled by
+    whether they hold the answer (SQuAD's answer strings, the question files' answers)."""
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
+    index = bench_index(squad, settings, embedder, progress=note)
+    retriever = Retriever(index, embedder, weights=HAND_WEIGHTS)
+    data, _, picked = squad_half(squad, "fit", seed)
+    answers = read_answers(squad)
+    groups = []
+    for qid in picked[:count]:
+        gold = set(data.qrels[qid])
+        groups += sentence_groups(
+            retriever,
+            data.queries[qid],
+            lambda row, gold=gold: index.passages.doc_id(row) in gold,
+            answers.get(qid, []),
+        )
+    bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
+    for row in read_jsonl(DATA / "questions.jsonl"):
+        if row["kind"] == "ask" and row.get("answers"):
+            groups += sentence_groups(
+                bundled, row["question"], text_answers(bundled, row["answers"]), row["answers"]
+            )
+    with library_retriever(settings, embedder, HAND_WEIGHTS) as library:
+        for row in read_questions(LIBRARY / "questions.jsonl"):
+            if row["part"] == "tune" and row["kind"] == "ask":
+                groups += sentence_groups(
+                    library, row["question"], text_answers(library, row["answers"]), row["answers"]
+                )
+    return groups
+
+
 def _fit_ranker(args: argparse.Namespace) -> int:
-    groups = rank_groups(args.squad, args.count, args.seed)
     model = Settings.from_env().model
+    if args.sentences:
+        groups = answer_groups(args.squad, args.count, args.seed)
+        features, out, what = SENTENCE_FEATURES, args.out or SENTENCE_FILE, "answering passages"
+    else:
+        groups = rank_groups(args.squad, args.count, args.seed)
+        features, out, what = RANK_FEATURES, args.out or RANKER_FILE, "questions"
     ranker = fit_listwise(groups, model=model)
-    for name, c in zip(RANK_FEATURES, ranker.coefficients, strict=True):
+    for name, c in zip(features, ranker.coefficients, strict=True):
         emit(f"  {name:>20} {c:+.3f}")
-    out = args.out or RANKER_FILE
-    out.write_text(json.dumps(ranker_to_json(ranker), indent=1) + "\n", encoding="utf-8")
-    emit(f"wrote {out} ({len(groups)} questions of the tuning parts)")
+    out.write_text(json.dumps(ranker_to_json(ranker, features), indent=1) + "\n", encoding="utf-8")
+    emit(f"wrote {out} ({len(groups)} {what} of the tuning parts)")
     return 0
 
 
@@ -153,6 +217,7 @@ def _fit(args: argparse.Namespace) -> int:
         coefficients=tuple(round(float(c), 6) for c in coefficients),
         mean=tuple(round(float(m), 6) for m in mean),
         scale=tuple(round(float(s), 6) for s in scale),
+        model=Settings.from_env().model,
     )
     p = decision.probability(x)
     groups = np.array(examples.groups)

@@ -1,4 +1,5 @@
-"""The fitted passage ranking: its features, its fit, the committed model, and its use."""
+"""The fitted passage and answer-sentence rankings: their features, their fit, the committed
+models, and their use (and the hand formula for an index of another model)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ import json
 import numpy as np
 import pytest
 
+from bot.engine import open_engine
+from bot.ranking import features as feat
 from bot.ranking.ranker import (
     RANK_FEATURES,
     RANKER_FILE,
+    SENTENCE_FEATURES,
+    SENTENCE_FILE,
     LinearRanker,
     fit_listwise,
     rank_rows,
     ranker_from_json,
     ranker_to_json,
+    sentence_rows,
 )
+from bot.ranking.retriever import Retriever
 from bot.ranking.score import score
 from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS
 from tests.test_ranking import _two_passages
@@ -79,3 +86,65 @@ def test_a_ranker_reorders_the_candidates_and_leaves_the_answer_sentence() -> No
     assert score(f, dataclasses.replace(HAND_WEIGHTS, ranker=prefers_second), "dense").score.tolist() == (
         score(f, HAND_WEIGHTS, "dense").score.tolist()
     )
+
+
+def test_sentence_rows_hold_each_sentences_features_and_its_neighbours() -> None:
+    f = _two_passages()  # passage 0: sentences 0 and 1; passage 1: sentence 2
+    rows = sentence_rows(f)
+    assert rows.shape == (3, len(SENTENCE_FEATURES))
+    column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    assert rows[:, column["sentence_cos"]].tolist() == pytest.approx([0.4, 0.6, 0.3])
+    assert rows[:, column["cos_gap"]].tolist() == pytest.approx([-0.2, 0.0, 0.0])
+    assert rows[:, column["cos_before"]].tolist() == pytest.approx([0.0, 0.4, 0.0])  # never across passages
+    assert rows[:, column["cos_after"]].tolist() == pytest.approx([0.6, 0.0, 0.0])
+    assert rows[:, column["focus_after"]].tolist() == pytest.approx([0.5, 0.0, 0.0])
+    assert rows[:, column["names_sentence"]].tolist() == [1.0, 0.0, 0.0]
+    assert rows[:, column["first"]].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_neighbour_stays_inside_each_group() -> None:
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    starts, counts = np.array([0, 3]), np.array([3, 2])
+    assert feat.neighbour(values, starts, counts, -1).tolist() == [0.0, 1.0, 2.0, 0.0, 4.0]
+    assert feat.neighbour(values, starts, counts, 1).tolist() == [2.0, 3.0, 0.0, 5.0, 0.0]
+    assert feat.neighbour(np.zeros(0), np.zeros(0, int), np.zeros(0, int), 1).tolist() == []
+
+
+def _one_feature(names: tuple[str, ...], wanted: str, sign: float = 1.0) -> LinearRanker:
+    return LinearRanker(
+        coefficients=tuple(sign if n == wanted else 0.0 for n in names),
+        mean=(0.0,) * len(names),
+        scale=(1.0,) * len(names),
+    )
+
+
+def test_a_fitted_answer_ranking_picks_the_sentence_and_leaves_the_passage_scores() -> None:
+    f = _two_passages()
+    hand = score(f, HAND_WEIGHTS)
+    assert hand.answer.tolist()[0] == 1  # the hand formula: the higher cosine
+    first = dataclasses.replace(HAND_WEIGHTS, answer=_one_feature(SENTENCE_FEATURES, "first"))
+    fitted = score(f, first)
+    assert fitted.answer.tolist() == [0, 2]  # the fitted one: the first sentence of each passage
+    assert fitted.score.tolist() == hand.score.tolist()
+    assert fitted.confidence[0] == pytest.approx(0.4 + HAND_WEIGHTS.conf_coverage * 0.5)
+
+
+def test_the_committed_answer_ranking_is_the_products_and_round_trips() -> None:
+    data = json.loads(SENTENCE_FILE.read_text(encoding="utf-8"))
+    ranker = ranker_from_json(data, SENTENCE_FEATURES)
+    assert RANK_WEIGHTS.answer == ranker and HAND_WEIGHTS.answer is None
+    assert ranker_to_json(ranker, SENTENCE_FEATURES) == data and data["model"] == "all-MiniLM-L6-v2"
+    assert SENTENCE_FILE.stat().st_size < 2000
+    with pytest.raises(ValueError, match="other features"):
+        ranker_from_json(data)  # the passage ranking's features
+
+
+def test_an_index_of_another_model_is_ranked_and_decided_by_the_hand_formula(settings, fake_embedder) -> None:
+    index = open_engine(settings, fake_embedder).index
+    assert index.model != "all-MiniLM-L6-v2"
+    fitted = Retriever(index, fake_embedder, weights=RANK_WEIGHTS).weights
+    assert fitted.ranker is None and fitted.answer is None and fitted.decision is None
+    assert fitted == HAND_WEIGHTS
+    anyone = dataclasses.replace(RANK_WEIGHTS.ranker, model="") if RANK_WEIGHTS.ranker else None
+    kept = Retriever(index, fake_embedder, weights=dataclasses.replace(HAND_WEIGHTS, ranker=anyone)).weights
+    assert kept.ranker == anyone  # a ranking fitted for no model in particular applies to any

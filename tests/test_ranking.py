@@ -9,7 +9,7 @@ import pytest
 
 from bot.ranking import features as feat
 from bot.ranking.decision import fitted_decision
-from bot.ranking.ranker import fitted_ranker
+from bot.ranking.ranker import fitted_ranker, fitted_sentence_ranker
 from bot.ranking.score import order, score
 from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS, RankWeights
 
@@ -65,7 +65,11 @@ def _two_passages(**changes: object) -> feat.Features:
         "focus_sentence": np.array([0.0, 0.5, 1.0]),
         "focus_passage": np.array([0.5, 1.0]),
         "names_missing": np.array([0.0, 1.0]),
+        "names_sentence": np.array([1.0, 0.0, 0.0]),
         "no_focus": False,
+        "asked_sentence": np.array([0.0, 0.5, 1.0]),
+        "asked_passage": np.array([0.5, 1.0]),
+        "nothing_asked": False,
     }
     return feat.Features(**{**base, **changes})  # type: ignore[arg-type]
 
@@ -87,7 +91,7 @@ def test_score_is_the_documented_formula() -> None:
 
 def test_the_answer_sentence_is_the_first_of_equals_and_weighs_focus_by_answer_focus() -> None:
     tie = score(
-        _two_passages(sentence_cos=np.array([0.5, 0.5, 0.3]), kind_match=np.zeros(3, bool)), RANK_WEIGHTS
+        _two_passages(sentence_cos=np.array([0.5, 0.5, 0.3]), kind_match=np.zeros(3, bool)), HAND_WEIGHTS
     )
     assert tie.answer.tolist()[0] == 0
     focus = np.array([0.0, 0.2, 0.0])
@@ -121,10 +125,11 @@ def test_order_is_best_first_with_ties_by_row() -> None:
 def test_weights_are_a_frozen_value_with_one_set_of_defaults() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         RANK_WEIGHTS.threshold = 0.1  # type: ignore[misc]
-    fitted = RankWeights(decision=fitted_decision(), ranker=fitted_ranker())
+    fitted = RankWeights(decision=fitted_decision(), ranker=fitted_ranker(), answer=fitted_sentence_ranker())
     assert fitted == RANK_WEIGHTS and hash(fitted) == hash(RANK_WEIGHTS)
     assert RANK_WEIGHTS.decision is not None  # the committed model decides "answered"
     assert RANK_WEIGHTS.ranker is not None  # and the committed ranking orders the passages
-    assert dataclasses.replace(RANK_WEIGHTS, decision=None, ranker=None) == HAND_WEIGHTS
+    assert RANK_WEIGHTS.answer is not None  # and picks each one's answer sentence
+    assert dataclasses.replace(RANK_WEIGHTS, decision=None, ranker=None, answer=None) == HAND_WEIGHTS
     only_passage = RankWeights(passage=1.0, sentence=0.0, coverage=0.0)
     assert score(_two_passages(), only_passage).score.tolist() == pytest.approx([0.5, 0.2])

@@ -5,7 +5,9 @@ the corpus covers it. Sources, each kept to its part:
 
 - SQuAD v1.1 dev (../shared/bench, evaluation data read in place, never copied), split by
   article with a seeded shuffle of the titles: a question against the whole index is answerable,
-  the same question against every passage but its own article's is not (the usual construction);
+  the same question against every passage but its own article's is not (the usual construction),
+  nor against the other paragraphs of its own Wikipedia article (a near miss: the same people
+  and places, not the answer; skipped where such a paragraph holds an answer string);
 - the bundled corpus with the team's questions (tests/data/questions.jsonl, tune) and the near
   misses written about the case's people (tests/data/near_misses.jsonl, by part);
 - the test library (tests/data/library) with its question file's tune part and the near misses.
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from bot.index import Index
-from bot.measure.beir import read_beir
+from bot.measure.beir import read_answers, read_beir
 from bot.questions import make_question
 from bot.ranking.retriever import Retriever, ScoredPassage
 
@@ -112,4 +114,30 @@ def squad_questions(
             own = [n for n, d in enumerate(doc_ids) if title_of.get(d) == title]
             title_rows[title] = np.flatnonzero(~np.isin(article_of, own)).astype(np.int64)
         out.append((data.queries[qid], title_rows[title]))
+    return out
+
+
+def squad_siblings(
+    directory: Path, index: Index, half: str, count: int, seed: int = SEED
+) -> list[tuple[str, np.ndarray, list[str]]]:
+    """The same ``count`` questions as ``squad_questions``, each with the rows of the other
+    paragraphs of its own Wikipedia article (same title, same people and places, not the
+    paragraph the question was written on) and its answer strings: the near miss of a
+    growing case library (a source that names the question's people and does not answer it),
+    made from data. Questions whose article has no other paragraph are left out."""
+    data, title_of, picked = squad_half(directory, half, seed)
+    answers = read_answers(directory)
+    article_of = index.passages.article_of
+    numbers: dict[str, list[int]] = {}
+    for n, doc in enumerate(index.passages.doc_ids):
+        numbers.setdefault(title_of.get(doc, ""), []).append(n)
+    doc_ids = index.passages.doc_ids
+    out = []
+    for qid in picked[:count]:
+        gold = set(data.qrels[qid])
+        own = next(iter(gold))
+        siblings = [n for n in numbers.get(title_of[own], []) if doc_ids[n] not in gold]
+        if siblings:
+            rows = np.flatnonzero(np.isin(article_of, siblings)).astype(np.int64)
+            out.append((data.queries[qid], rows, answers.get(qid, [])))
     return out

@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.measure.case import contains_any
 from bot.questions import make_question
-from bot.ranking.ranker import rank_rows
+from bot.ranking.ranker import rank_rows, sentence_rows
 from bot.ranking.retriever import Retriever
 
 Group = tuple[np.ndarray, np.ndarray]
@@ -39,3 +39,29 @@ def text_answers(retriever: Retriever, strings: list[str]) -> Callable[[int], bo
         return contains_any(passages[row].text, strings)
 
     return holds
+
+
+def sentence_groups(
+    retriever: Retriever, question: str, answers: Callable[[int], bool], strings: list[str]
+) -> list[Group]:
+    """For the answer-sentence ranking: the sentences of each candidate passage that answers
+    the question, labelled by whether they hold one of the answer strings (only passages where
+    some but not every sentence does)."""
+    cleaned, _ = make_question(question)
+    if cleaned is None:
+        return []
+    vector = retriever.embedder.embed([cleaned.text])[0]
+    found = retriever.features(cleaned.text, vector, candidates=retriever.weights.candidates)
+    if found is None:
+        return []
+    rows = sentence_rows(found)
+    passages = retriever.index.passages
+    out = []
+    for i, row in enumerate(found.rows.tolist()):
+        if not answers(int(row)):
+            continue
+        at = slice(int(found.starts[i]), int(found.starts[i] + found.counts[i]))
+        labels = np.array([contains_any(t, strings) for t in passages[int(row)].sentence_texts()], dtype=bool)
+        if len(labels) == rows[at].shape[0] and labels.any() and not labels.all():
+            out.append((rows[at], labels))
+    return out

@@ -25,10 +25,13 @@ FEATURES = (
     "sentence_cos",  # cosine of question and answer sentence
     "passage_cos",  # cosine of question and passage
     "focus_sentence",  # IDF-weighted share of the question's focus terms in the answer sentence
+    # (the focus: its terms other than names and than the words asking for a kind of answer)
     "focus_passage",  # ... in the passage (with its title)
     "no_focus",  # the question has no focus term at all ("Who is Alice Johnson?")
     "kind_missing",  # the question asks for a kind of value the answer sentence lacks
     "kind_held",  # ... and the sentence holds it
+    "value_missing",  # the question asks for an age, a year, a count, a height or a sum the
+    # answer sentence lacks (bot.answer_types.VALUE_KINDS)
     "names_missing",  # IDF-weighted share of the question's names the passage and title lack
     "margin",  # the passage's score minus the best other candidate's
     "coverage",  # IDF-weighted share of all question terms in the passage
@@ -44,6 +47,7 @@ class Decision:
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     threshold: float = 0.5
+    model: str = ""  # the embedding model whose cosines it was fitted on ("" : any)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """(n, len(FEATURES)) features -> (n,) probability that the question is answered."""
@@ -53,6 +57,7 @@ class Decision:
     def to_json(self) -> dict:
         return {
             "features": list(FEATURES),
+            "model": self.model,
             "intercept": self.intercept,
             "coefficients": list(self.coefficients),
             "mean": list(self.mean),
@@ -70,6 +75,7 @@ def decision_from_json(data: dict) -> Decision:
         mean=tuple(float(m) for m in data["mean"]),
         scale=tuple(float(s) for s in data["scale"]),
         threshold=float(data["threshold"]),
+        model=str(data.get("model", "")),
     )
 
 

@@ -32,7 +32,13 @@ class Features:
     focus_sentence: np.ndarray  # (m,) share of the focus the sentence holds
     focus_passage: np.ndarray  # (n,) share of the focus the passage or its title holds
     names_missing: np.ndarray  # (n,) share of the names neither the passage nor its title holds
+    names_sentence: np.ndarray  # (m,) IDF-weighted share of the question's names the sentence holds
     no_focus: bool  # the question has no focus term
+    # the same three for the answered decision, without the words that ask for a kind of answer
+    # ("how many", "what year": bot.analysis.form_terms)
+    asked_sentence: np.ndarray  # (m,)
+    asked_passage: np.ndarray  # (n,)
+    nothing_asked: bool
 
 
 def group_starts(counts: np.ndarray) -> np.ndarray:
@@ -78,3 +84,17 @@ def kind_match(sentence_kinds: np.ndarray, wanted: int) -> np.ndarray:
     if not wanted:
         return np.zeros(len(sentence_kinds), dtype=bool)
     return (sentence_kinds & wanted) > 0
+
+
+def neighbour(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, step: int) -> np.ndarray:
+    """(m,) each sentence's neighbour's value within its passage (``step`` -1: the one before,
+    1: the one after), 0 where there is none."""
+    out = np.zeros(len(values), dtype=np.float64)
+    if not len(values):
+        return out
+    owner = np.repeat(np.arange(len(starts)), counts)
+    at = np.arange(len(values)) - np.repeat(starts, counts)  # place within the passage
+    other = np.arange(len(values)) + step
+    inside = (at + step >= 0) & (at + step < counts[owner])
+    out[inside] = values[other[inside]]
+    return out

@@ -6,9 +6,11 @@ Features per candidate passage (``RANK_FEATURES``): passage cosine; its best sen
 that sentence with the hand formula's kind bonus and focus (``base + rank_focus * focus``);
 the largest share of the question's focus a sentence holds; the share passage and title hold;
 IDF coverage with and without the title; the share of the question's names it lacks; whether a
-sentence holds the kind of value asked for. Standardised with the fitting data's mean and
-scale; the coefficients live in ``ranker.json`` beside this file, with the model they were
-fitted for (another model falls back to the hand formula).
+sentence holds the kind of value asked for; its BM25 score over the best candidate's.
+Standardised with the fitting data's mean and scale; the coefficients live in ``ranker.json``
+beside this file, with the model they were fitted for (another model falls back to the hand
+formula). The answer sentence within a passage is ranked the same way (``SENTENCE_FEATURES``,
+``sentence.json``, ``python -m bot.fit --sentences``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.ranking import features as feat
 from bot.ranking.features import Features
 
 RANK_FEATURES = (
@@ -33,8 +36,25 @@ RANK_FEATURES = (
     "coverage",
     "names_missing",
     "kind_any",
+    "keyword_share",
 )
 RANKER_FILE = Path(__file__).with_name("ranker.json")
+# the answer sentence within a passage, ranked the same way (fitted listwise over the sentences
+# of the passage that answers, the sentence holding the answer as the target)
+SENTENCE_FEATURES = (
+    "sentence_cos",
+    "cos_gap",
+    "kind_match",
+    "focus",
+    "focus_sentence",
+    "names_sentence",
+    "focus_before",
+    "focus_after",
+    "cos_before",
+    "cos_after",
+    "first",
+)
+SENTENCE_FILE = Path(__file__).with_name("sentence.json")
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,40 @@ def rank_rows(f: Features, rank_focus: float, type_bonus: float) -> np.ndarray:
             f.coverage.astype(np.float64),
             f.names_missing.astype(np.float64),
             np.maximum.reduceat(f.kind_match.astype(np.float64), f.starts),
+            _share_of_best(f.keyword.astype(np.float64)),
+        ]
+    )
+
+
+def _share_of_best(values: np.ndarray) -> np.ndarray:
+    """Each candidate's value over the best candidate's (0 when none is positive): BM25 on the
+    same scale whatever the corpus and question."""
+    best = float(values.max()) if len(values) else 0.0
+    return values / best if best > 0 else np.zeros(len(values))
+
+
+def sentence_rows(f: Features) -> np.ndarray:
+    """(m, len(SENTENCE_FEATURES)) features of each candidate's sentences: its cosine, how far
+    below its passage's best sentence, the kind of value asked for, the question's focus and
+    names it holds, and the focus and cosine of the sentences beside it."""
+    cos = f.sentence_cos.astype(np.float64)
+    best = np.repeat(np.maximum.reduceat(cos, f.starts), f.counts)
+    focus_share = f.focus_sentence.astype(np.float64)
+    first = np.zeros(len(cos))
+    first[f.starts] = 1.0
+    return np.column_stack(
+        [
+            cos,
+            cos - best,
+            f.kind_match.astype(np.float64),
+            f.focus.astype(np.float64),
+            focus_share,
+            f.names_sentence.astype(np.float64),
+            feat.neighbour(focus_share, f.starts, f.counts, -1),
+            feat.neighbour(focus_share, f.starts, f.counts, 1),
+            feat.neighbour(cos, f.starts, f.counts, -1),
+            feat.neighbour(cos, f.starts, f.counts, 1),
+            first,
         ]
     )
 
@@ -103,9 +157,9 @@ def fit_listwise(
     )
 
 
-def ranker_to_json(r: LinearRanker) -> dict[str, Any]:
+def ranker_to_json(r: LinearRanker, features: tuple[str, ...] = RANK_FEATURES) -> dict[str, Any]:
     return {
-        "features": list(RANK_FEATURES),
+        "features": list(features),
         "model": r.model,
         "coefficients": list(r.coefficients),
         "mean": list(r.mean),
@@ -113,9 +167,9 @@ def ranker_to_json(r: LinearRanker) -> dict[str, Any]:
     }
 
 
-def ranker_from_json(data: dict[str, Any]) -> LinearRanker:
-    if list(data["features"]) != list(RANK_FEATURES):
-        raise ValueError("ranker.json was fitted for other features: run python -m bot.fit --ranker")
+def ranker_from_json(data: dict[str, Any], features: tuple[str, ...] = RANK_FEATURES) -> LinearRanker:
+    if list(data["features"]) != list(features):
+        raise ValueError("a ranking file was fitted for other features: run python -m bot.fit --ranker")
     return LinearRanker(
         tuple(float(c) for c in data["coefficients"]),
         tuple(float(m) for m in data["mean"]),
@@ -130,3 +184,11 @@ def fitted_ranker() -> LinearRanker | None:
     if not RANKER_FILE.is_file():
         return None
     return ranker_from_json(json.loads(RANKER_FILE.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def fitted_sentence_ranker() -> LinearRanker | None:
+    """The answer-sentence ranking in sentence.json, or None when there is none."""
+    if not SENTENCE_FILE.is_file():
+        return None
+    return ranker_from_json(json.loads(SENTENCE_FILE.read_text(encoding="utf-8")), SENTENCE_FEATURES)

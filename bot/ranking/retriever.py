@@ -17,8 +17,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bot.analysis import question_names, terms
-from bot.answer_types import decision_held, decision_wanted, wanted_types
+from bot.analysis import form_terms, question_names, terms
+from bot.answer_types import VALUE_KINDS, decision_held, decision_wanted, wanted_types
 from bot.embedding import Embedder
 from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span, Statement
@@ -57,8 +57,14 @@ class Retriever:
     ) -> None:
         self.index = index
         self.embedder = embedder
+        # a ranking fitted for another model's cosines falls back to the hand formula
         if weights.ranker is not None and weights.ranker.model not in ("", index.model):
-            weights = dataclasses.replace(weights, ranker=None)  # fitted for another model's cosines
+            weights = dataclasses.replace(weights, ranker=None)
+        if weights.answer is not None and weights.answer.model not in ("", index.model):
+            weights = dataclasses.replace(weights, answer=None)
+        # ... and a decision fitted on them to the hand threshold
+        if weights.decision is not None and weights.decision.model not in ("", index.model):
+            weights = dataclasses.replace(weights, decision=None)
         self.weights = weights
         # answers to recent questions (one index never changes: a new index gets a new Retriever)
         self._cache: OrderedDict[tuple[str, int, RankWeights, frozenset[str] | None], Answer] = OrderedDict()
@@ -223,9 +229,12 @@ class Retriever:
         wanted = decision_wanted(question)
         if wanted:
             body = self.index.articles[self.index.passages.doc_id(top.row)].body
-            held = decision_held(body[top.answer.start : top.answer.end], wanted)
+            sentence = body[top.answer.start : top.answer.end]
+            held = decision_held(sentence, wanted)
             row[COLUMN["kind_missing"]] = not held
             row[COLUMN["kind_held"]] = held
+            if wanted & VALUE_KINDS:
+                row[COLUMN["value_missing"]] = not decision_held(sentence, wanted & VALUE_KINDS)
         return row
 
     def features(
@@ -250,14 +259,18 @@ class Retriever:
         # known to the corpus or not ("How old is Jon Ponder?")
         named = index.names | question_names(question)
         asked = [t for t in weights if t not in named]
+        # ... and the words asking for a kind of answer ("how many", "what year") are not what
+        # it asks about: the decision reads the kind from the answer sentence, and these words'
+        # weight would move with the corpus
+        form = form_terms(question)
+        decided = [t for t in asked if t not in form]
+        decided_total = sum(weights[t] for t in decided)
         names = [t for t in weights if t in named]
         asked_total = sum(weights[t] for t in asked)
         names_total = sum(weights[t] for t in names)
         known = [t for t in weights if t in self._vocab]
-        # BM25 over the whole corpus is only needed to pick candidates or to rank by it
-        pool = len(index.passages) if only is None else len(only)
-        needed = mode == "keyword" or (mode == "hybrid" and pool > candidates)
-        keyword = self._keyword.scores(known) if known and needed else None
+        # BM25 picks candidates and is one of the hybrid ranking's features
+        keyword = self._keyword.scores(known) if known and mode != "dense" else None
         clock.lap("keyword")
         if only is None:
             rows = np.asarray(self._candidates(query, keyword, mode, candidates), dtype=np.int64)
@@ -274,9 +287,10 @@ class Retriever:
         in_passage = self._keyword.passages_holding(ids, rows)
         in_sentence = self._sentences_holding(ids, sentences)
         focus_columns = [j for j, t in enumerate(known) if t in focus]
-        # for ranking, a passage also holds its article's title (its context)
+        # for ranking, a passage also holds its article's title, outlet and author (its context)
         with_title = in_passage | self._titles_holding(ids, rows)
         asked_columns = [j for j, t in enumerate(known) if t in asked]
+        decided_columns = [j for j, t in enumerate(known) if t in decided]
         name_columns = [j for j, t in enumerate(known) if t in names]
         return feat.Features(
             rows=rows,
@@ -297,7 +311,13 @@ class Retriever:
             names_missing=1.0 - feat.coverage(with_title[:, name_columns], idf[name_columns], names_total)
             if names_total > 0
             else np.zeros(len(rows)),
+            names_sentence=feat.coverage(in_sentence[:, name_columns], idf[name_columns], names_total),
             no_focus=asked_total <= 0,
+            asked_sentence=feat.coverage(
+                in_sentence[:, decided_columns], idf[decided_columns], decided_total
+            ),
+            asked_passage=feat.coverage(with_title[:, decided_columns], idf[decided_columns], decided_total),
+            nothing_asked=decided_total <= 0,
         )
 
     # ------------------------------------------------------------ helpers
@@ -312,11 +332,13 @@ class Retriever:
         return table[inverse]
 
     def _title_terms(self, article: int) -> frozenset[int]:
-        """The vocabulary ids of an article title's keyword terms, computed once per article."""
+        """The vocabulary ids of the keyword terms of an article's title, outlet and author (a
+        question may name its source: "according to The Evening Post"), once per article."""
         found = self._title_cache.get(article)
         if found is None:
-            title = self.index.articles.titles[article]
-            found = frozenset(self._vocab[t] for t in terms(title) if t in self._vocab)
+            meta = self.index.articles[self.index.passages.doc_ids[article]]
+            context = " ".join(filter(None, (meta.title, meta.outlet, meta.author)))
+            found = frozenset(self._vocab[t] for t in terms(context) if t in self._vocab)
             self._title_cache[article] = found
         return found
 

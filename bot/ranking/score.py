@@ -4,9 +4,11 @@ answer sentence out. Pure: the same arrays and weights always give the same rank
 For each sentence: ``base = cos + type_bonus * kind_match``.
 A passage's score (hybrid) is ``passage * passage_cos + sentence * max(base + rank_focus *
 focus) + coverage * coverage_with_title``. Its answer sentence is the first of its sentences
-with the highest ``base + answer_focus * focus``. Its confidence, which decides whether the
-question is answered, is that sentence's cosine plus ``conf_coverage * coverage`` (the passage
-alone, without the title: a title shared with an off-topic question answers nothing).
+with the highest ``base + answer_focus * focus``, or, with a fitted answer-sentence ranking
+(``weights.answer``, bot.ranking.ranker.SENTENCE_FEATURES), the highest fitted score. Its
+confidence, which decides whether the question is answered, is that sentence's cosine plus
+``conf_coverage * coverage`` (the passage alone, without the title: a title shared with an
+off-topic question answers nothing).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from bot.ranking.decision import FEATURES
 from bot.ranking.features import Features
-from bot.ranking.ranker import rank_rows
+from bot.ranking.ranker import rank_rows, sentence_rows
 from bot.ranking.weights import RankWeights
 
 MODES = ("hybrid", "dense", "keyword")
@@ -41,7 +43,10 @@ def score(features: Features, weights: RankWeights, mode: str = "hybrid") -> Sco
     f, w = features, weights
     base = f.sentence_cos + w.type_bonus * f.kind_match
     best_rank = np.maximum.reduceat(base + w.rank_focus * f.focus, f.starts)
-    answer_scores = base + w.answer_focus * f.focus
+    if w.answer is not None:
+        answer_scores = w.answer.score(sentence_rows(f))
+    else:
+        answer_scores = base + w.answer_focus * f.focus
     # each candidate's answer sentence: the first of its best-scoring sentences
     best_answer = np.repeat(np.maximum.reduceat(answer_scores, f.starts), f.counts)
     tops = np.flatnonzero(answer_scores == best_answer)
@@ -68,9 +73,9 @@ def evidence(f: Features, scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     out = np.zeros((n, len(FEATURES)), dtype=np.float64)
     out[:, COLUMN["sentence_cos"]] = f.sentence_cos[chosen]
     out[:, COLUMN["passage_cos"]] = f.passage_cos
-    out[:, COLUMN["focus_sentence"]] = f.focus_sentence[chosen]
-    out[:, COLUMN["focus_passage"]] = f.focus_passage
-    out[:, COLUMN["no_focus"]] = float(f.no_focus)
+    out[:, COLUMN["focus_sentence"]] = f.asked_sentence[chosen]
+    out[:, COLUMN["focus_passage"]] = f.asked_passage
+    out[:, COLUMN["no_focus"]] = float(f.nothing_asked)
     out[:, COLUMN["names_missing"]] = f.names_missing
     out[:, COLUMN["coverage"]] = f.coverage
     if n > 1:

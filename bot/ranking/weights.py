@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ranking.decision import Decision, fitted_decision
-from bot.ranking.ranker import LinearRanker, fitted_ranker
+from bot.ranking.ranker import LinearRanker, fitted_ranker, fitted_sentence_ranker
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class RankWeights:
     candidates: int = 100  # passages taken from each of dense and keyword search
     decision: Decision | None = None  # the fitted answered decision (None: the hand threshold)
     ranker: LinearRanker | None = None  # the fitted passage ranking (None: the hand formula)
+    answer: LinearRanker | None = None  # the fitted answer-sentence ranking (None: the hand formula)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class QuoteWeights:
     floor: float = 0.30  # confidence (better cosine + coverage term) below which none is shown
 
 
-RANK_WEIGHTS = RankWeights(decision=fitted_decision(), ranker=fitted_ranker())
+RANK_WEIGHTS = RankWeights(
+    decision=fitted_decision(), ranker=fitted_ranker(), answer=fitted_sentence_ranker()
+)
 HAND_WEIGHTS = RankWeights()  # the hand formula and threshold, kept to measure the fitted ones against
 QUOTE_WEIGHTS = QuoteWeights()
