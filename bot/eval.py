@@ -8,8 +8,9 @@ python -m bot.eval squad DIR ...   like beir, plus the answer sentence of the to
 python -m bot.eval library DIR [--json]   a library (DIR/sources, DIR/questions.jsonl, as
     tests/data/library): its sources added to a fresh corpus as bot.add does, each part of the
     question file scored apart (the tune part was looked at while building, the report part not)
-python -m bot.eval report [--squad DIR]   every reported part (paraphrases, near misses, the
-    library's report part, SQuAD's test half from ../shared/bench), fitted decision beside hand
+python -m bot.eval report [--squad DIR] [--scifact DIR]   every reported part (paraphrases,
+    near misses, the library's report part, SQuAD's test half and SciFact from ../shared/bench),
+    the fitted ranking and decision beside the hand ones
 """
 
 from __future__ import annotations
@@ -55,10 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     library.add_argument("dir", type=Path)
     library.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     report = sub.add_parser("report", help="every reported part, the fitted decision beside the hand rule")
+    bench = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+    report.add_argument("--squad", type=Path, default=bench / "squad-v1.1-dev")
     report.add_argument(
-        "--squad",
+        "--scifact",
         type=Path,
-        default=Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "squad-v1.1-dev",
+        default=bench / "scifact",
+        help="SciFact, reported only (its first index build embeds 64,000 texts: about 30 minutes)",
     )
     quotes = sub.add_parser("quotes", help="score a quotation set (speakers), each part apart")
     quotes.add_argument("dir", type=Path, help="a set: quotations.jsonl and articles/")
@@ -103,7 +107,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from bot.measure.reported import reported
 
-    figures = reported(args.squad, progress=note)
+    figures = reported(args.squad, progress=note, scifact=args.scifact)
     emit(f"{'reported part':>32}  {'fitted':>8}  {'hand':>8}")
     for key in figures["fitted"]:
         emit(f"{key:>32}  {figures['fitted'][key]!s:>8}  {figures['hand'][key]!s:>8}")

@@ -17,7 +17,7 @@ from bot.corpus_fields import slug
 from bot.embedding import load_embedder
 from bot.engine import Engine, open_engine
 from bot.measure.beir import read_answers, read_beir
-from bot.measure.benchmarks import bench_index
+from bot.measure.benchmarks import bench_index, run_benchmark
 from bot.measure.case import read_jsonl, score_case_file, share
 from bot.measure.decision_data import (
     DATA,
@@ -44,8 +44,10 @@ def _declined(engine: Engine, questions: list[str]) -> float | None:
     return share(sum(not engine.retriever.ask(q, k=3).answered for q in questions), len(questions))
 
 
-def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, dict[str, Any]]:
-    """{rule: {figure: value}} over the reported parts."""
+def reported(
+    squad: Path, progress: Any = None, count: int = 800, scifact: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """{rule: {figure: value}} over the reported parts (SciFact's when its directory exists)."""
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     near = [r["question"] for r in read_jsonl(NEAR_MISSES) if r["part"] == "report"]
@@ -64,6 +66,11 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
         ]
         index = bench_index(squad, settings, embedder, progress=progress)
         squad_rows = squad_questions(squad, index, "test", count, SEED)
+        sci_index = (
+            bench_index(scifact, settings, embedder, progress=progress)
+            if scifact is not None and (scifact / "corpus.jsonl").is_file()
+            else None
+        )
         for rule, weights in RULES.items():
             figures = out[rule]
             para = score_case_file(_with(bundled, weights), read_jsonl(PARAPHRASES)).metrics()
@@ -92,6 +99,16 @@ def reported(squad: Path, progress: Any = None, count: int = 800) -> dict[str, d
             # precision of "answered" when each question is asked once with and once without its article
             figures["squad test answered precision"] = share(answered, answered + len(squad_rows) - declined)
             figures.update(squad_ranking(retriever, squad, count))
+            if scifact is not None and sci_index is not None:
+                ranked = run_benchmark(
+                    scifact,
+                    (sci_index, embedder),
+                    ["hybrid"],
+                    retriever=Retriever(sci_index, embedder, weights=weights),
+                )
+                figures["scifact nDCG@10"] = ranked["modes"]["hybrid"]["ndcg@10"]
+            else:
+                figures["scifact nDCG@10"] = None
     return out
 
 
