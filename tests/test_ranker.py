@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from bot.ranking.ranker import (
     ranker_to_json,
     sentence_rows,
 )
-from bot.ranking.retriever import Retriever
+from bot.ranking.retriever import Retriever, _note_hand_formula
 from bot.ranking.score import score
 from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS
 from tests.test_ranking import _two_passages
@@ -139,12 +140,20 @@ def test_the_committed_answer_ranking_is_the_products_and_round_trips() -> None:
         ranker_from_json(data)  # the passage ranking's features
 
 
-def test_an_index_of_another_model_is_ranked_and_decided_by_the_hand_formula(settings, fake_embedder) -> None:
+def test_an_index_of_another_model_is_ranked_and_decided_by_the_hand_formula(
+    settings, fake_embedder, caplog: pytest.LogCaptureFixture
+) -> None:
     index = open_engine(settings, fake_embedder).index
     assert index.model != "all-MiniLM-L6-v2"
-    fitted = Retriever(index, fake_embedder, weights=RANK_WEIGHTS).weights
+    _note_hand_formula.cache_clear()
+    with caplog.at_level(logging.INFO, logger="casebot"):
+        fitted = Retriever(index, fake_embedder, weights=RANK_WEIGHTS).weights
+        Retriever(index, fake_embedder, weights=RANK_WEIGHTS)
     assert fitted.ranker is None and fitted.answer is None and fitted.decision is None
     assert fitted == HAND_WEIGHTS
+    noted = [r.getMessage() for r in caplog.records if "hand formula" in r.getMessage()]
+    expected = f"the ranking was fitted for all-MiniLM-L6-v2; an index of {index.model} is ranked by"
+    assert noted == [f"{expected} the hand formula"]  # once, however many retrievers
     anyone = dataclasses.replace(RANK_WEIGHTS.ranker, model="") if RANK_WEIGHTS.ranker else None
     kept = Retriever(index, fake_embedder, weights=dataclasses.replace(HAND_WEIGHTS, ranker=anyone)).weights
     assert kept.ranker == anyone  # a ranking fitted for no model in particular applies to any

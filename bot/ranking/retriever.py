@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -29,6 +31,7 @@ from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import COLUMN, MODES, order, score
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights
 
+log = logging.getLogger("casebot")
 ANSWER_CACHE = 1024  # recent questions whose answers are kept
 COPIES_LOOKED_AT = 3  # passages ranked per hit asked for, so that merged copies leave k hits
 
@@ -57,14 +60,17 @@ class Retriever:
     ) -> None:
         self.index = index
         self.embedder = embedder
-        # a ranking fitted for another model's cosines falls back to the hand formula
-        if weights.ranker is not None and weights.ranker.model not in ("", index.model):
-            weights = dataclasses.replace(weights, ranker=None)
-        if weights.answer is not None and weights.answer.model not in ("", index.model):
-            weights = dataclasses.replace(weights, answer=None)
-        # ... and a decision fitted on them to the hand threshold
-        if weights.decision is not None and weights.decision.model not in ("", index.model):
-            weights = dataclasses.replace(weights, decision=None)
+        # a ranking fitted for another model's cosines falls back to the hand formula, and a
+        # decision fitted on them to the hand threshold
+        other = {
+            name: None
+            for name in ("ranker", "answer", "decision")
+            if getattr(weights, name) is not None and getattr(weights, name).model not in ("", index.model)
+        }
+        if other:
+            fitted_for = next(getattr(weights, name).model for name in other)
+            weights = dataclasses.replace(weights, **other)
+            _note_hand_formula(fitted_for, index.model)
         self.weights = weights
         # answers to recent questions (one index never changes: a new index gets a new Retriever)
         self._cache: OrderedDict[tuple[str, int, RankWeights, frozenset[str] | None], Answer] = OrderedDict()
@@ -407,6 +413,12 @@ class _Clock:
             now = time.perf_counter()
             self.timings[name] = self.timings.get(name, 0.0) + now - self.last
             self.last = now
+
+
+@functools.lru_cache(maxsize=8)
+def _note_hand_formula(fitted_for: str, model: str) -> None:
+    """One log line per model whose index is ranked by the hand formula."""
+    log.info("the ranking was fitted for %s; an index of %s is ranked by the hand formula", fitted_for, model)
 
 
 def _plain(array: np.ndarray) -> np.ndarray:
