@@ -89,3 +89,33 @@ def form_terms(question: str) -> set[str]:
     """The terms of a question's words that ask for a kind of answer ("How many years ..." ->
     {"mani"}): left out of its focus, kept for BM25 and coverage."""
     return {t for match in _FORM.finditer(question) for t in terms(match.group())}
+
+
+REFERENCE_TOP = 8.0  # wordfreq's Zipf scale: about 8 for "the", 0 for a word it never saw
+
+
+@lru_cache(maxsize=1)
+def _zipf():
+    from wordfreq import zipf_frequency  # loads its English table once (about half a second)
+
+    return zipf_frequency
+
+
+def reference_weights(text: str) -> dict[str, float]:
+    """Each term of the text weighted by how rare its word is in English at large (8 minus the
+    word's Zipf frequency, from wordfreq), not in the corpus: a weight that stays where it is
+    as the corpus grows ("Johnson" weighs the same beside one article or ten thousand). A term
+    that several words stem to takes the rarest word's weight."""
+    zipf = _zipf()
+    out: dict[str, float] = {}
+    for word in words(text):
+        if word in STOPWORDS:
+            continue
+        for term in terms(word):
+            out[term] = max(out.get(term, 0.0), REFERENCE_TOP - zipf(word, "en"))
+    return out
+
+
+def load_reference() -> None:
+    """Load the English word frequencies now rather than at the first question."""
+    _zipf()("the", "en")

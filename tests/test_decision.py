@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from bot.analysis import question_names
-from bot.answer_types import decision_held, decision_wanted
+from bot.analysis import form_terms, question_names, reference_weights
+from bot.answer_types import VALUE_KINDS, decision_held, decision_wanted
 from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, decision_from_json, fit_logistic
 from bot.ranking.score import COLUMN, evidence
 from tests.test_ranking import _two_passages
@@ -37,6 +37,10 @@ def test_evidence_rows_hold_each_feature_of_the_candidate_and_its_answer_sentenc
         ("Where was she held?", "She was held in Aliceville.", True),
         ("When was Jared Kushner born?", "He was born in 1981.", True),
         ("When was Jared Kushner born?", "He is the president's son-in-law.", False),
+        ("How old is Johnson?", "Alice Marie Johnson, 63, walked out on Wednesday.", True),
+        ("How old is Johnson?", "Johnson walked out on Wednesday.", False),
+        ("How many children does she have?", "She has three children.", True),
+        ("How many grandchildren does she have?", "She spent the evening with her grandchildren.", False),
     ],
 )
 def test_the_kind_of_value_asked_for_is_read_from_the_sentence(
@@ -71,3 +75,25 @@ def test_the_committed_model_is_small_and_names_the_features_it_was_fitted_on() 
     decision_from_json(data)
     with pytest.raises(ValueError, match="other features"):
         decision_from_json({**data, "features": ["x"]})
+
+
+def test_the_words_asking_for_a_kind_of_answer_are_not_its_focus() -> None:
+    assert form_terms("How many grandchildren does Johnson have?") == {"mani"}
+    assert form_terms("In what year did the prison open?") == {"year"}
+    assert form_terms("What is the name of the judge?") == {"name"}
+    assert form_terms("What prison was Jon Ponder held in?") == set()
+
+
+def test_reference_weights_are_rarity_in_english_whatever_the_corpus() -> None:
+    weights = reference_weights("How many grandchildren does Johnson have?")
+    assert set(weights) == {"mani", "grandchildren", "johnson"}  # stop words have none
+    assert weights["grandchildren"] > weights["johnson"] > weights["mani"] > 0
+    assert reference_weights("How many grandchildren does Johnson have?") == weights  # no corpus in it
+    rarest = max(reference_weights(w)["sentenc"] for w in ("sentenced", "sentences"))
+    assert reference_weights("sentenced sentences") == {"sentenc": rarest}  # a stem: its rarest word
+
+
+def test_precise_values_are_weighed_apart_from_looser_kinds() -> None:
+    assert decision_wanted("How old is Johnson?") & VALUE_KINDS
+    assert decision_wanted("How many children does she have?") & VALUE_KINDS
+    assert not decision_wanted("Who sentenced Johnson?") & VALUE_KINDS

@@ -70,6 +70,8 @@ def _two_passages(**changes: object) -> feat.Features:
         "asked_sentence": np.array([0.0, 0.5, 1.0]),
         "asked_passage": np.array([0.5, 1.0]),
         "nothing_asked": False,
+        "asked_names_missing": np.array([0.0, 1.0]),
+        "asked_coverage": np.array([0.5, 1.0]),
     }
     return feat.Features(**{**base, **changes})  # type: ignore[arg-type]
 

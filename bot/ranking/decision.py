@@ -24,7 +24,7 @@ MODEL_FILE = Path(__file__).with_name("decision.json")
 FEATURES = (
     "sentence_cos",  # cosine of question and answer sentence
     "passage_cos",  # cosine of question and passage
-    "focus_sentence",  # IDF-weighted share of the question's focus terms in the answer sentence
+    "focus_sentence",  # weighted share of the question's focus terms in the answer sentence
     # (the focus: its terms other than names and than the words asking for a kind of answer)
     "focus_passage",  # ... in the passage (with its title)
     "no_focus",  # the question has no focus term at all ("Who is Alice Johnson?")
@@ -32,9 +32,10 @@ FEATURES = (
     "kind_held",  # ... and the sentence holds it
     "value_missing",  # the question asks for an age, a year, a count, a height or a sum the
     # answer sentence lacks (bot.answer_types.VALUE_KINDS)
-    "names_missing",  # IDF-weighted share of the question's names the passage and title lack
+    "names_missing",  # weighted share of the question's names the passage and its context lack
     "margin",  # the passage's score minus the best other candidate's
-    "coverage",  # IDF-weighted share of all question terms in the passage
+    "coverage",  # weighted share of all question terms in the passage (the shares weigh each
+    # term by its rarity in English: bot.analysis.reference_weights)
 )
 
 

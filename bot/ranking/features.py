@@ -34,11 +34,15 @@ class Features:
     names_missing: np.ndarray  # (n,) share of the names neither the passage nor its title holds
     names_sentence: np.ndarray  # (m,) IDF-weighted share of the question's names the sentence holds
     no_focus: bool  # the question has no focus term
-    # the same three for the answered decision, without the words that ask for a kind of answer
-    # ("how many", "what year": bot.analysis.form_terms)
+    # for the answered decision: the focus shares without the words that ask for a kind of
+    # answer ("how many", "what year": bot.analysis.form_terms), the names missing and the
+    # coverage, each term weighted by its rarity in English (bot.analysis.reference_weights)
+    # rather than in the corpus
     asked_sentence: np.ndarray  # (m,)
     asked_passage: np.ndarray  # (n,)
     nothing_asked: bool
+    asked_names_missing: np.ndarray  # (n,)
+    asked_coverage: np.ndarray  # (n,)
 
 
 def group_starts(counts: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bot.analysis import form_terms, question_names, terms
+from bot.analysis import form_terms, load_reference, question_names, reference_weights, terms
 from bot.answer_types import VALUE_KINDS, decision_held, decision_wanted, wanted_types
 from bot.embedding import Embedder
 from bot.index import Index
@@ -72,6 +72,8 @@ class Retriever:
             weights = dataclasses.replace(weights, **other)
             _note_hand_formula(fitted_for, index.model)
         self.weights = weights
+        if weights.decision is not None:
+            load_reference()  # the decision's term weights: loaded now, not at the first question
         # answers to recent questions (one index never changes: a new index gets a new Retriever)
         self._cache: OrderedDict[tuple[str, int, RankWeights, frozenset[str] | None], Answer] = OrderedDict()
         self._cache_size = cache_size
@@ -266,12 +268,16 @@ class Retriever:
         named = index.names | question_names(question)
         asked = [t for t in weights if t not in named]
         # ... and the words asking for a kind of answer ("how many", "what year") are not what
-        # it asks about: the decision reads the kind from the answer sentence, and these words'
-        # weight would move with the corpus
+        # it asks about: the decision reads the kind from the answer sentence. The decision's
+        # shares weigh terms by how rare they are in English, not in the corpus, so that they
+        # do not rise as unrelated articles make the case's own words rare
         form = form_terms(question)
         decided = [t for t in asked if t not in form]
-        decided_total = sum(weights[t] for t in decided)
+        reference = reference_weights(question)
+        decided_total = sum(reference.get(t, 0.0) for t in decided)
         names = [t for t in weights if t in named]
+        reference_names_total = sum(reference.get(t, 0.0) for t in names)
+        reference_total = sum(reference.values())
         asked_total = sum(weights[t] for t in asked)
         names_total = sum(weights[t] for t in names)
         known = [t for t in weights if t in self._vocab]
@@ -297,6 +303,7 @@ class Retriever:
         with_title = in_passage | self._titles_holding(ids, rows)
         asked_columns = [j for j, t in enumerate(known) if t in asked]
         decided_columns = [j for j, t in enumerate(known) if t in decided]
+        ref = np.array([reference.get(t, 0.0) for t in known], dtype=np.float64)
         name_columns = [j for j, t in enumerate(known) if t in names]
         return feat.Features(
             rows=rows,
@@ -320,10 +327,15 @@ class Retriever:
             names_sentence=feat.coverage(in_sentence[:, name_columns], idf[name_columns], names_total),
             no_focus=asked_total <= 0,
             asked_sentence=feat.coverage(
-                in_sentence[:, decided_columns], idf[decided_columns], decided_total
+                in_sentence[:, decided_columns], ref[decided_columns], decided_total
             ),
-            asked_passage=feat.coverage(with_title[:, decided_columns], idf[decided_columns], decided_total),
+            asked_passage=feat.coverage(with_title[:, decided_columns], ref[decided_columns], decided_total),
             nothing_asked=decided_total <= 0,
+            asked_names_missing=1.0
+            - feat.coverage(with_title[:, name_columns], ref[name_columns], reference_names_total)
+            if reference_names_total > 0
+            else np.zeros(len(rows)),
+            asked_coverage=feat.coverage(in_passage, ref, reference_total),
         )
 
     # ------------------------------------------------------------ helpers

@@ -76,8 +76,8 @@ def evidence(f: Features, scores: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     out[:, COLUMN["focus_sentence"]] = f.asked_sentence[chosen]
     out[:, COLUMN["focus_passage"]] = f.asked_passage
     out[:, COLUMN["no_focus"]] = float(f.nothing_asked)
-    out[:, COLUMN["names_missing"]] = f.names_missing
-    out[:, COLUMN["coverage"]] = f.coverage
+    out[:, COLUMN["names_missing"]] = f.asked_names_missing
+    out[:, COLUMN["coverage"]] = f.asked_coverage
     if n > 1:
         best = int(np.argmax(scores))
         others = np.full(n, scores[best])
