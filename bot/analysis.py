@@ -106,14 +106,20 @@ def reference_weights(text: str) -> dict[str, float]:
     word's Zipf frequency, from wordfreq), not in the corpus: a weight that stays where it is
     as the corpus grows ("Johnson" weighs the same beside one article or ten thousand). A term
     that several words stem to takes the rarest word's weight."""
-    zipf = _zipf()
     out: dict[str, float] = {}
     for word in words(text):
         if word in STOPWORDS:
             continue
-        for term in terms(word):
-            out[term] = max(out.get(term, 0.0), REFERENCE_TOP - zipf(word, "en"))
+        found, weight = _word_weight(word)
+        for term in found:
+            out[term] = max(out.get(term, 0.0), weight)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _word_weight(word: str) -> tuple[tuple[str, ...], float]:
+    """A folded word's terms and its reference weight (questions repeat their words)."""
+    return tuple(terms(word)), REFERENCE_TOP - _zipf()(word, "en")
 
 
 def load_reference() -> None:
