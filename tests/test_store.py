@@ -176,9 +176,12 @@ def test_articles_are_read_on_demand_and_survive_their_build_being_deleted(
     _build(settings, fake_embedder)
     index = load_index(settings.index_dir)
     store = index.articles
-    assert isinstance(store, ArticleStore) and not store._kept  # nothing parsed beyond the titles
+    assert isinstance(store, ArticleStore) and not store._kept  # nothing parsed beyond the contexts
     (doc_id,) = list(store)
-    assert store.titles == [store[doc_id].title] and int(store.lengths[0]) == len(store[doc_id].body)
+    article = store[doc_id]
+    context = " ".join(filter(None, (article.title, article.outlet, article.author)))
+    assert store.contexts == [context] and int(store.lengths[0]) == len(article.body)
+    assert article.outlet and article.outlet in context  # a passage's context: title, outlet, author
     shutil.rmtree(index.path)  # as a later rebuild removes old builds while a bot still serves this one
     store._kept.clear()
     answer = Retriever(index, fake_embedder).ask("What did the judge call Johnson?")

@@ -22,10 +22,11 @@ from bot.people import People, Person
 class ArticleStore(Mapping[str, Article]):
     """The articles of a build, each parsed from ``articles.jsonl`` when it is asked for.
 
-    In memory stay only each article's place in the file, its title and its body's length;
-    the file is memory-mapped (its pages shared between processes, and still readable after a
-    rebuild deletes it), and the most recently used articles are kept parsed. ``each`` sees
-    every article once while the store is made (the loader checks quotations with it).
+    In memory stay only each article's place in the file, its title, outlet and author and its
+    body's length; the file is memory-mapped (its pages shared between processes, and still
+    readable after a rebuild deletes it), and the most recently used articles are kept parsed.
+    ``each`` sees every article once while the store is made (the loader checks quotations with
+    it).
     """
 
     KEEP = 1024  # parsed articles kept
@@ -35,7 +36,8 @@ class ArticleStore(Mapping[str, Article]):
             size = os.fstat(fh.fileno()).st_size
             self._map: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         self._places: dict[str, tuple[int, int]] = {}
-        self.titles: list[str] = []
+        # each article's title, outlet and author: a passage's context when it is ranked
+        self.contexts: list[str] = []
         lengths: list[int] = []
         pos = 0
         while pos < size:
@@ -47,7 +49,7 @@ class ArticleStore(Mapping[str, Article]):
                 if article.doc_id in self._places:
                     raise ValueError(f"article {article.doc_id!r} appears twice")
                 self._places[article.doc_id] = (pos, end)
-                self.titles.append(article.title)
+                self.contexts.append(" ".join(filter(None, (article.title, article.outlet, article.author))))
                 lengths.append(len(article.body))
                 if each is not None:
                     each(article)

@@ -354,8 +354,7 @@ class Retriever:
         question may name its source: "according to The Evening Post"), once per article."""
         found = self._title_cache.get(article)
         if found is None:
-            meta = self.index.articles[self.index.passages.doc_ids[article]]
-            context = " ".join(filter(None, (meta.title, meta.outlet, meta.author)))
+            context = self.index.articles.contexts[article]
             found = frozenset(self._vocab[t] for t in terms(context) if t in self._vocab)
             self._title_cache[article] = found
         return found
