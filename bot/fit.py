@@ -17,7 +17,7 @@ import dataclasses
 import json
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,6 @@ from bot.measure.decision_data import (
     NEAR_MISSES,
     SEED,
     Examples,
-    squad_gold,
     squad_half,
     squad_questions,
     squad_siblings,
@@ -130,38 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     return run(lambda: _fit_ranker(args) if args.ranker or args.sentences else _fit(args))
 
 
-def rank_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Candidates and labels of the tuning parts' questions, ranked by the hand formula's
-    candidate search (the ranker reorders candidates, it never finds others)."""
-    settings = Settings.from_env()
-    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
-    index = bench_index(squad, settings, embedder, progress=note)
-    retriever = Retriever(index, embedder, weights=HAND_WEIGHTS)
-    groups = []
-    for question, gold in squad_gold(squad, "fit", count, seed):
-        found = candidate_group(
-            retriever, question, lambda row, gold=gold: index.passages.doc_id(row) in gold
-        )
-        if found:
-            groups.append(found)
-    bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
-    for row in read_jsonl(DATA / "questions.jsonl"):
-        if row["kind"] == "ask" and row.get("answers"):
-            found = candidate_group(bundled, row["question"], text_answers(bundled, row["answers"]))
-            if found:
-                groups.append(found)
-    with library_retriever(settings, embedder, HAND_WEIGHTS) as library:
-        for row in read_questions(LIBRARY / "questions.jsonl"):
-            if row["part"] == "tune" and row["kind"] == "ask":
-                found = candidate_group(library, row["question"], text_answers(library, row["answers"]))
-                if found:
-                    groups.append(found)
-    return groups
+GroupsOf = Callable[[Retriever, str, Callable[[int], bool], list[str]], list[tuple[np.ndarray, np.ndarray]]]
 
 
-def answer_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The sentences of the answering passages of the tuning parts' questions, labelled by
-    whether they hold the answer (SQuAD's answer strings, the question files' answers)."""
+def tuning_groups(
+    squad: Path, count: int, seed: int, groups_of: GroupsOf
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``groups_of(retriever, question, answers, strings)`` for each question of the tuning parts
+    (the SQuAD fit half: the gold passage answers; the team's questions on the bundled article
+    and the library's tune part: a passage holding an answer string answers), each asked of its
+    corpus with the hand formula's candidate search (a fitted ranking reorders candidates, it
+    never finds others)."""
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     index = bench_index(squad, settings, embedder, progress=note)
@@ -171,7 +149,7 @@ def answer_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, 
     groups = []
     for qid in picked[:count]:
         gold = set(data.qrels[qid])
-        groups += sentence_groups(
+        groups += groups_of(
             retriever,
             data.queries[qid],
             lambda row, gold=gold: index.passages.doc_id(row) in gold,
@@ -180,25 +158,33 @@ def answer_groups(squad: Path, count: int, seed: int) -> list[tuple[np.ndarray, 
     bundled = Retriever(open_engine(settings, embedder, progress=note).index, embedder, weights=HAND_WEIGHTS)
     for row in read_jsonl(DATA / "questions.jsonl"):
         if row["kind"] == "ask" and row.get("answers"):
-            groups += sentence_groups(
+            groups += groups_of(
                 bundled, row["question"], text_answers(bundled, row["answers"]), row["answers"]
             )
     with library_retriever(settings, embedder, HAND_WEIGHTS) as library:
         for row in read_questions(LIBRARY / "questions.jsonl"):
             if row["part"] == "tune" and row["kind"] == "ask":
-                groups += sentence_groups(
+                groups += groups_of(
                     library, row["question"], text_answers(library, row["answers"]), row["answers"]
                 )
     return groups
 
 
+def _candidates(
+    retriever: Retriever, question: str, answers: Callable[[int], bool], _strings: list[str]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For the passage ranking: the question's candidates and which of them answer it."""
+    found = candidate_group(retriever, question, answers)
+    return [found] if found else []
+
+
 def _fit_ranker(args: argparse.Namespace) -> int:
     model = Settings.from_env().model
     if args.sentences:
-        groups = answer_groups(args.squad, args.count, args.seed)
+        groups = tuning_groups(args.squad, args.count, args.seed, sentence_groups)
         features, out, what = SENTENCE_FEATURES, args.out or SENTENCE_FILE, "answering passages"
     else:
-        groups = rank_groups(args.squad, args.count, args.seed)
+        groups = tuning_groups(args.squad, args.count, args.seed, _candidates)
         features, out, what = RANK_FEATURES, args.out or RANKER_FILE, "questions"
     ranker = fit_listwise(groups, model=model)
     for name, c in zip(features, ranker.coefficients, strict=True):

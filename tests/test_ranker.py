@@ -105,10 +105,10 @@ def test_sentence_rows_hold_each_sentences_features_and_its_neighbours() -> None
 
 def test_neighbour_stays_inside_each_group() -> None:
     values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-    starts, counts = np.array([0, 3]), np.array([3, 2])
-    assert feat.neighbour(values, starts, counts, -1).tolist() == [0.0, 1.0, 2.0, 0.0, 4.0]
-    assert feat.neighbour(values, starts, counts, 1).tolist() == [2.0, 3.0, 0.0, 5.0, 0.0]
-    assert feat.neighbour(np.zeros(0), np.zeros(0, int), np.zeros(0, int), 1).tolist() == []
+    starts = np.array([0, 3])  # passages of three and two sentences
+    assert feat.neighbour(values, starts, -1).tolist() == [0.0, 1.0, 2.0, 0.0, 4.0]
+    assert feat.neighbour(values, starts, 1).tolist() == [2.0, 3.0, 0.0, 5.0, 0.0]
+    assert feat.neighbour(np.zeros(0), np.zeros(0, int), 1).tolist() == []
 
 
 def _one_feature(names: tuple[str, ...], wanted: str, sign: float = 1.0) -> LinearRanker:

@@ -105,16 +105,25 @@ def squad_questions(
     data, title_of, picked = squad_half(directory, half, seed)
     doc_of = {q: next(iter(docs)) for q, docs in data.qrels.items() if docs}
     article_of = index.passages.article_of
-    doc_ids = index.passages.doc_ids
+    numbers = _articles_by_title(index, title_of)
     title_rows: dict[str, np.ndarray] = {}
     out = []
     for qid in picked[:count]:
         title = title_of[doc_of[qid]]
         if title not in title_rows:
-            own = [n for n, d in enumerate(doc_ids) if title_of.get(d) == title]
+            own = numbers.get(title, [])
             title_rows[title] = np.flatnonzero(~np.isin(article_of, own)).astype(np.int64)
         out.append((data.queries[qid], title_rows[title]))
     return out
+
+
+def _articles_by_title(index: Index, title_of: dict[str, str]) -> dict[str, list[int]]:
+    """The index's article numbers of each SQuAD title (its paragraphs), in index order."""
+    numbers: dict[str, list[int]] = {}
+    for n, doc in enumerate(index.passages.doc_ids):
+        if doc in title_of:
+            numbers.setdefault(title_of[doc], []).append(n)
+    return numbers
 
 
 def squad_siblings(
@@ -128,9 +137,7 @@ def squad_siblings(
     data, title_of, picked = squad_half(directory, half, seed)
     answers = read_answers(directory)
     article_of = index.passages.article_of
-    numbers: dict[str, list[int]] = {}
-    for n, doc in enumerate(index.passages.doc_ids):
-        numbers.setdefault(title_of.get(doc, ""), []).append(n)
+    numbers = _articles_by_title(index, title_of)
     doc_ids = index.passages.doc_ids
     out = []
     for qid in picked[:count]:

@@ -11,22 +11,29 @@ import numpy as np
 
 from bot.measure.case import contains_any
 from bot.questions import make_question
+from bot.ranking.features import Features
 from bot.ranking.ranker import rank_rows, sentence_rows
 from bot.ranking.retriever import Retriever
 
 Group = tuple[np.ndarray, np.ndarray]
 
 
-def candidate_group(retriever: Retriever, question: str, answers: Callable[[int], bool]) -> Group | None:
-    """The question's candidates (as the bot cleans and finds them): features and labels."""
+def question_features(retriever: Retriever, question: str) -> Features | None:
+    """The question's candidates and their features, as the bot cleans and finds them (None:
+    an unusable question or no candidate)."""
     cleaned, _ = make_question(question)
     if cleaned is None:
         return None
     vector = retriever.embedder.embed([cleaned.text])[0]
-    w = retriever.weights
-    found = retriever.features(cleaned.text, vector, candidates=w.candidates)
+    return retriever.features(cleaned.text, vector, candidates=retriever.weights.candidates)
+
+
+def candidate_group(retriever: Retriever, question: str, answers: Callable[[int], bool]) -> Group | None:
+    """The question's candidates: features and labels."""
+    found = question_features(retriever, question)
     if found is None:
         return None
+    w = retriever.weights
     labels = np.array([answers(int(r)) for r in found.rows], dtype=bool)
     return rank_rows(found, w.rank_focus, w.type_bonus), labels
 
@@ -47,11 +54,7 @@ def sentence_groups(
     """For the answer-sentence ranking: the sentences of each candidate passage that answers
     the question, labelled by whether they hold one of the answer strings (only passages where
     some but not every sentence does)."""
-    cleaned, _ = make_question(question)
-    if cleaned is None:
-        return []
-    vector = retriever.embedder.embed([cleaned.text])[0]
-    found = retriever.features(cleaned.text, vector, candidates=retriever.weights.candidates)
+    found = question_features(retriever, question)
     if found is None:
         return []
     rows = sentence_rows(found)

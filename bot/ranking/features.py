@@ -90,15 +90,16 @@ def kind_match(sentence_kinds: np.ndarray, wanted: int) -> np.ndarray:
     return (sentence_kinds & wanted) > 0
 
 
-def neighbour(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, step: int) -> np.ndarray:
+def neighbour(values: np.ndarray, starts: np.ndarray, step: int) -> np.ndarray:
     """(m,) each sentence's neighbour's value within its passage (``step`` -1: the one before,
-    1: the one after), 0 where there is none."""
+    1: the one after), 0 where there is none (passage i's sentences begin at ``starts[i]``)."""
     out = np.zeros(len(values), dtype=np.float64)
-    if not len(values):
+    if len(values) < 2:
         return out
-    owner = np.repeat(np.arange(len(starts)), counts)
-    at = np.arange(len(values)) - np.repeat(starts, counts)  # place within the passage
-    other = np.arange(len(values)) + step
-    inside = (at + step >= 0) & (at + step < counts[owner])
-    out[inside] = values[other[inside]]
+    begins = np.zeros(len(values), dtype=bool)
+    begins[starts] = True  # a sentence that begins a passage has none before it
+    if step < 0:
+        out[1:] = np.where(begins[1:], 0.0, values[:-1])
+    else:
+        out[:-1] = np.where(begins[1:], 0.0, values[1:])
     return out

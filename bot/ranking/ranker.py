@@ -112,10 +112,10 @@ def sentence_rows(f: Features) -> np.ndarray:
             f.focus.astype(np.float64),
             focus_share,
             f.names_sentence.astype(np.float64),
-            feat.neighbour(focus_share, f.starts, f.counts, -1),
-            feat.neighbour(focus_share, f.starts, f.counts, 1),
-            feat.neighbour(cos, f.starts, f.counts, -1),
-            feat.neighbour(cos, f.starts, f.counts, 1),
+            feat.neighbour(focus_share, f.starts, -1),
+            feat.neighbour(focus_share, f.starts, 1),
+            feat.neighbour(cos, f.starts, -1),
+            feat.neighbour(cos, f.starts, 1),
             first,
         ]
     )
@@ -178,17 +178,18 @@ def ranker_from_json(data: dict[str, Any], features: tuple[str, ...] = RANK_FEAT
     )
 
 
-@lru_cache(maxsize=1)
-def fitted_ranker() -> LinearRanker | None:
-    """The ranker in ranker.json, or None when there is none."""
-    if not RANKER_FILE.is_file():
+@lru_cache(maxsize=2)
+def _fitted(path: Path, features: tuple[str, ...]) -> LinearRanker | None:
+    if not path.is_file():
         return None
-    return ranker_from_json(json.loads(RANKER_FILE.read_text(encoding="utf-8")))
+    return ranker_from_json(json.loads(path.read_text(encoding="utf-8")), features)
 
 
-@lru_cache(maxsize=1)
+def fitted_ranker() -> LinearRanker | None:
+    """The passage ranking in ranker.json, or None when there is none."""
+    return _fitted(RANKER_FILE, RANK_FEATURES)
+
+
 def fitted_sentence_ranker() -> LinearRanker | None:
     """The answer-sentence ranking in sentence.json, or None when there is none."""
-    if not SENTENCE_FILE.is_file():
-        return None
-    return ranker_from_json(json.loads(SENTENCE_FILE.read_text(encoding="utf-8")), SENTENCE_FEATURES)
+    return _fitted(SENTENCE_FILE, SENTENCE_FEATURES)
