@@ -67,10 +67,12 @@ _MONEY = r"[$\u00a3\u20ac]\s?\d|\b\d[\d,.]*\s?(?:dollars?|million|billion|thousa
 _PERSON = r"(?<=\S)\s+[A-Z][a-z]+|\b(?:Mr|Mrs|Ms|Dr)\.\s"
 _PLACE = r"\b(?:in|at|from|to|near|inside|outside)\s+(?:the\s+)?[A-Z][a-z]+"
 # an age written as journalism writes it ("Alice Marie Johnson, 63, ...") and a count in
-# words ("three of her children"): the decision's "how old" and "how many" read these too
+# words ("three of her children"): the decision's "how old" and "how many" read these too. A
+# year alone is not a count ("a memoir in 2019" says nothing of how many were sold): a number
+# counts unless it is a bare year, which a count of so many things seldom is
 _AGE_WRITTEN = rf"{_AGE}|,\s\d{{1,3}},|\bage (?:of )?\d+\b|\bat \d{{1,3}}\b"
 _COUNT = (
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    rf"(?<![\d,.])(?!{_YEAR}(?![\d,.]\d))\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|once|twice|both|single)\b"
 )

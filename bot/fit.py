@@ -3,7 +3,9 @@
 Without a flag, fits bot/ranking/decision.py's logistic model (the answered decision) on the
 tuning parts only (the SQuAD fit half, the team's own questions on the bundled article, the
 library's tune part, the near misses' tune part) and writes bot/ranking/decision.json, on the
-ranking the committed ranker.json and sentence.json give. ``--ranker`` fits the passage ranking
+ranking the committed ranker.json and sentence.json give; its threshold is chosen on
+cross-validated probabilities of the same data, within what keeps the development file's
+figures (bot.ranking.decision.choose_threshold). ``--ranker`` fits the passage ranking
 (ranker.json) and ``--sentences`` the answer sentence's choice (sentence.json), both listwise
 (bot.ranking.ranker) on the same tuning parts. Run in the order --ranker, --sentences, none;
 each is deterministic for a given seed and data.
@@ -42,7 +44,17 @@ from bot.measure.decision_data import (
 )
 from bot.measure.library import build_corpus, read_questions
 from bot.measure.rank_data import candidate_group, sentence_groups, text_answers
-from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, fit_logistic
+from bot.ranking.decision import (
+    FALSE_ANSWER_COST,
+    FEATURES,
+    MODEL_FILE,
+    Decision,
+    choose_threshold,
+    cross_validated,
+    fit_logistic,
+    kept_by,
+    rates,
+)
 from bot.ranking.ranker import (
     RANK_FEATURES,
     RANKER_FILE,
@@ -57,6 +69,7 @@ from bot.ranking.retriever import Retriever
 from bot.ranking.weights import HAND_WEIGHTS, RankWeights
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEVELOPMENT = SHARED / "eval" / "case_questions.jsonl"
 LIBRARY = DATA / "library"
 
 
@@ -75,8 +88,9 @@ def library_retriever(settings: Settings, embedder: Embedder, weights: RankWeigh
         yield Retriever(open_engine(lib_settings, embedder, progress=note).index, embedder, weights=weights)
 
 
-def gather(squad: Path, count: int, seed: int) -> Examples:
-    examples = Examples()
+def gather(squad: Path, count: int, seed: int) -> tuple[Examples, Examples]:
+    """The decision's examples from the tuning parts, and the development file's apart."""
+    examples, development = Examples(), Examples()
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     near = [r["question"] for r in read_jsonl(NEAR_MISSES) if r["part"] == "tune"]
@@ -90,6 +104,13 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
             examples.add(top_evidence(bundled, row["question"]), label, "bundled")
     for question in near:
         examples.add(top_evidence(bundled, question), 0, "bundled")
+    # the development file (../shared/eval): not fitted on, a constraint on the threshold
+    if DEVELOPMENT.exists():
+        for row in read_jsonl(DEVELOPMENT):
+            if row["kind"] in ("ask", "off_topic"):
+                development.add(
+                    top_evidence(bundled, row["question"]), int(row["kind"] == "ask"), "development"
+                )
     # the test library's tune part, and the near misses again
     with library_retriever(settings, embedder, PRODUCT_RANKING) as library:
         for row in read_questions(LIBRARY / "questions.jsonl"):
@@ -108,7 +129,7 @@ def gather(squad: Path, count: int, seed: int) -> Examples:
         found = top_passage(retriever, question, only=siblings)
         if found and not contains_any(index.passages[found[1].row].text, strings):
             examples.add(retriever.evidence(*found), 0, "squad")
-    return examples
+    return examples, development
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,24 +216,31 @@ def _fit_ranker(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    examples = gather(args.squad, args.count, args.seed)
+    examples, development = gather(args.squad, args.count, args.seed)
     x, y, w = examples.arrays()
+    groups = np.array(examples.groups)
+    dev_x, dev_y, _ = development.arrays() if development.rows else (x[:0], y[:0], w[:0])
     intercept, coefficients, mean, scale = fit_logistic(x, y, w)
+    # the threshold from cross-validated probabilities (bot.ranking.decision.choose_threshold),
+    # among those that keep the development file's figures what they are at 0.5
+    held_out = cross_validated(x, y, w, groups, seed=args.seed)
+    dev_p = Decision(intercept, tuple(coefficients), tuple(mean), tuple(scale)).probability(dev_x)
+    threshold = choose_threshold(held_out, y, groups, allowed=kept_by(dev_p, dev_y))
     decision = Decision(
         intercept=round(intercept, 6),
         coefficients=tuple(round(float(c), 6) for c in coefficients),
         mean=tuple(round(float(m), 6) for m in mean),
         scale=tuple(round(float(s), 6) for s in scale),
+        threshold=threshold,
         model=Settings.from_env().model,
     )
-    p = decision.probability(x)
-    groups = np.array(examples.groups)
-    for group in sorted(set(examples.groups)):
-        at = groups == group
-        answerable, unanswerable = at & (y == 1), at & (y == 0)
+    emit(f"threshold {threshold} (a false answer costs {FALSE_ANSWER_COST:g} declined ones; cross-validated)")
+    fitted = rates(decision.probability(x), y, groups, threshold)
+    for group, (answered, declined) in rates(held_out, y, groups, threshold).items():
+        yes, no = int(((groups == group) & (y == 1)).sum()), int(((groups == group) & (y == 0)).sum())
         emit(
-            f"{group:>8}: answered {np.mean(p[answerable] >= 0.5):.3f} of {answerable.sum()} answerable, "
-            f"declined {np.mean(p[unanswerable] < 0.5):.3f} of {unanswerable.sum()} unanswerable (tune data)"
+            f"{group:>8}: answered {answered:.3f} of {yes} answerable, declined {declined:.3f} of {no} "
+            f"unanswerable, held out (fitted on all: {fitted[group][0]:.3f}, {fitted[group][1]:.3f})"
         )
     for name, c in zip(FEATURES, decision.coefficients, strict=True):
         emit(f"  {name:>15} {c:+.3f}")

@@ -9,7 +9,18 @@ import pytest
 
 from bot.analysis import form_terms, question_names, reference_weights
 from bot.answer_types import VALUE_KINDS, decision_held, decision_wanted
-from bot.ranking.decision import FEATURES, MODEL_FILE, Decision, decision_from_json, fit_logistic
+from bot.ranking.decision import (
+    FEATURES,
+    MODEL_FILE,
+    THRESHOLDS,
+    Decision,
+    choose_threshold,
+    cross_validated,
+    decision_from_json,
+    fit_logistic,
+    kept_by,
+    rates,
+)
 from bot.ranking.score import COLUMN, evidence
 from tests.test_ranking import _two_passages
 
@@ -41,6 +52,9 @@ def test_evidence_rows_hold_each_feature_of_the_candidate_and_its_answer_sentenc
         ("How old is Johnson?", "Johnson walked out on Wednesday.", False),
         ("How many children does she have?", "She has three children.", True),
         ("How many grandchildren does she have?", "She spent the evening with her grandchildren.", False),
+        ("How many copies of the memoir were sold?", "She published a memoir in 2019.", False),
+        ("How many copies of the memoir were sold?", "By 2020 it had sold 40,000 copies.", True),
+        ("How much did the advertisement cost?", "The advertisement aired in 2020.", False),
     ],
 )
 def test_the_kind_of_value_asked_for_is_read_from_the_sentence(
@@ -97,3 +111,39 @@ def test_precise_values_are_weighed_apart_from_looser_kinds() -> None:
     assert decision_wanted("How old is Johnson?") & VALUE_KINDS
     assert decision_wanted("How many children does she have?") & VALUE_KINDS
     assert not decision_wanted("Who sentenced Johnson?") & VALUE_KINDS
+
+
+def test_the_threshold_weighs_a_false_answer_above_a_declined_question() -> None:
+    # two groups; the unanswerable examples reach up to 0.62, the answerable start at 0.58
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0] * 2, dtype=float)
+    p = np.array([0.9, 0.8, 0.7, 0.58, 0.62, 0.3, 0.2, 0.1] * 2)
+    groups = np.array(["a"] * 8 + ["b"] * 8)
+    assert rates(p, y, groups, 0.6) == {"a": (0.75, 0.75), "b": (0.75, 0.75)}
+    assert choose_threshold(p, y, groups, cost=1.0) == 0.35  # 0.35 to 0.55 tie with 0.65: the lowest
+    assert choose_threshold(p, y, groups, cost=2.0) == 0.65  # a false answer dearer: above 0.62
+    # ... unless that would decline what the development file answers at 0.5
+    allowed = kept_by(np.array([0.6, 0.1]), np.array([1.0, 0.0]))
+    assert max(allowed) == 0.6 and min(allowed) == min(THRESHOLDS)
+    assert choose_threshold(p, y, groups, cost=2.0, allowed=allowed) == 0.35
+    assert choose_threshold(p, y, groups, allowed=()) == 0.5
+
+
+def test_cross_validated_probabilities_come_from_models_fitted_without_the_example() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(120, 2))
+    y = (x[:, 0] > 0).astype(float)
+    groups = np.array(["a", "b"] * 60)
+    first = cross_validated(x, y, np.ones(120), groups, folds=4, repeats=2, seed=5)
+    assert first.shape == (2, 120)
+    assert np.array_equal(first, cross_validated(x, y, np.ones(120), groups, folds=4, repeats=2, seed=5))
+    assert np.mean((first >= 0.5) == (y == 1)) >= 0.9  # learnable, and learned without itself
+    # an example far from its fold's training data is not predicted as if it had been seen
+    x[0] = [-50.0, 0.0]
+    y[0] = 1.0
+    held_out = cross_validated(x, y, np.ones(120), groups, folds=4, repeats=1, seed=5)
+    assert held_out[0, 0] < 0.5
+
+
+def test_the_committed_threshold_is_one_the_fit_can_choose() -> None:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["threshold"] in THRESHOLDS

@@ -109,3 +109,84 @@ def fit_logistic(
         if np.abs(step).max() < 1e-8:
             break
     return float(beta[0]), beta[1:], mean, scale
+
+
+# The threshold is chosen, not assumed to be 0.5: a false answer (a confident answer to what the
+# sources do not cover, the worst bug this product can have) counts FALSE_ANSWER_COST times a
+# declined answerable question (which still shows its related passages), and the threshold of
+# THRESHOLDS with the least cost over the tuning data's cells, each (data set, label) cell
+# weighing the same, is taken; the probabilities it is chosen on are cross-validated (each
+# example scored by a model fitted without it), since a model is surest of its own fitting data.
+FALSE_ANSWER_COST = 2.0
+THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(13))  # 0.30 .. 0.90
+
+
+def cross_validated(
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    groups: np.ndarray,
+    *,
+    folds: int = 5,
+    repeats: int = 3,
+    seed: int = 0,
+) -> np.ndarray:
+    """(repeats, n): each example's probability from a model fitted on the other folds; the
+    folds are stratified by (group, label) and drawn with ``seed`` (deterministic)."""
+    out = np.zeros((repeats, len(y)))
+    cells = np.array([f"{g}\t{int(label)}" for g, label in zip(groups.tolist(), y.tolist(), strict=True)])
+    for r in range(repeats):
+        rng = np.random.default_rng(seed + r)
+        fold = np.zeros(len(y), dtype=np.int64)
+        for cell in sorted(set(cells.tolist())):
+            at = rng.permutation(np.flatnonzero(cells == cell))
+            fold[at] = np.arange(len(at)) % folds
+        for k in range(folds):
+            train, test = fold != k, fold == k
+            intercept, coefficients, mean, scale = fit_logistic(x[train], y[train], weights[train])
+            z = (x[test] - mean) / scale
+            out[r, test] = 1.0 / (1.0 + np.exp(-(intercept + z @ coefficients)))
+    return out
+
+
+def rates(
+    p: np.ndarray, y: np.ndarray, groups: np.ndarray, threshold: float
+) -> dict[str, tuple[float, float]]:
+    """Per group: (share of its answerable examples answered, share of the others declined),
+    averaged over the rows of ``p`` ((repeats, n) or (n,))."""
+    p = np.atleast_2d(p)
+    out = {}
+    for group in sorted(set(groups.tolist())):
+        yes, no = (groups == group) & (y == 1), (groups == group) & (y == 0)
+        answered = float(np.mean(p[:, yes] >= threshold)) if yes.any() else 1.0
+        declined = float(np.mean(p[:, no] < threshold)) if no.any() else 1.0
+        out[group] = (answered, declined)
+    return out
+
+
+def kept_by(p: np.ndarray, y: np.ndarray) -> tuple[float, ...]:
+    """The thresholds of THRESHOLDS that answer as many of the examples labelled 1 and decline as
+    many of the others as 0.5 does (the development file's figures must not move)."""
+
+    def counts(t: float) -> tuple[int, int]:
+        return int(np.sum(p[y == 1] >= t)), int(np.sum(p[y == 0] < t))
+
+    at_half = counts(0.5)
+    return tuple(t for t in THRESHOLDS if all(a >= b for a, b in zip(counts(t), at_half, strict=True)))
+
+
+def choose_threshold(
+    p: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    cost: float = FALSE_ANSWER_COST,
+    allowed: tuple[float, ...] = THRESHOLDS,
+) -> float:
+    """The threshold of ``allowed`` with the least ``missed + cost * falsely answered`` summed over
+    the groups (the lowest of equal ones; 0.5 when none is allowed)."""
+    best, chosen = np.inf, 0.5
+    for threshold in allowed:
+        loss = sum((1 - a) + cost * (1 - d) for a, d in rates(p, y, groups, threshold).values())
+        if loss < best - 1e-12:
+            best, chosen = loss, threshold
+    return chosen
