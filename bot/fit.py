@@ -1,4 +1,4 @@
-"""python -m bot.fit [--ranker | --sentences] [--squad DIR] [--count N] [--seed S]: fit a model.
+"""python -m bot.fit [--ranker | --sentences | --quotes] [--squad DIR] [--count N] [--seed S]: fit a model.
 
 Without a flag, fits bot/ranking/decision.py's logistic model (the answered decision) on the
 tuning parts only (the SQuAD fit half, the team's own questions on the bundled article, the
@@ -8,7 +8,8 @@ cross-validated probabilities of the same data, within what keeps the developmen
 figures (bot.ranking.decision.choose_threshold). ``--ranker`` fits the passage ranking
 (ranker.json) and ``--sentences`` the answer sentence's choice (sentence.json), both listwise
 (bot.ranking.ranker) on the same tuning parts. Run in the order --ranker, --sentences, none;
-each is deterministic for a given seed and data.
+each is deterministic for a given seed and data. ``--quotes`` fits quotation search
+(quotes.json) on the tune part of tests/data/quote_queries.jsonl, apart from the others.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from bot.measure.decision_data import (
     top_passage,
 )
 from bot.measure.library import build_corpus, read_questions
+from bot.measure.quote_queries import quotation_engine, quote_group, quote_queries
 from bot.measure.rank_data import candidate_group, sentence_groups, text_answers
+from bot.quote_search import QuoteSearcher
 from bot.ranking.decision import (
     FALSE_ANSWER_COST,
     FEATURES,
@@ -56,6 +59,8 @@ from bot.ranking.decision import (
     rates,
 )
 from bot.ranking.ranker import (
+    QUOTE_FEATURES,
+    QUOTE_FILE,
     RANK_FEATURES,
     RANKER_FILE,
     SENTENCE_FEATURES,
@@ -66,7 +71,7 @@ from bot.ranking.ranker import (
     ranker_to_json,
 )
 from bot.ranking.retriever import Retriever
-from bot.ranking.weights import HAND_WEIGHTS, RankWeights
+from bot.ranking.weights import HAND_WEIGHTS, QUOTE_HAND_WEIGHTS, RankWeights
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEVELOPMENT = SHARED / "eval" / "case_questions.jsonl"
@@ -146,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="fit the answer-sentence ranking (sentence.json) instead of the decision",
     )
+    parser.add_argument(
+        "--quotes", action="store_true", help="fit the quotation search ranking (quotes.json) instead"
+    )
     args = parser.parse_args(argv)
+    if args.quotes:
+        return run(lambda: _fit_quotes(args))
     return run(lambda: _fit_ranker(args) if args.ranker or args.sentences else _fit(args))
 
 
@@ -212,6 +222,23 @@ def _fit_ranker(args: argparse.Namespace) -> int:
         emit(f"  {name:>20} {c:+.3f}")
     out.write_text(json.dumps(ranker_to_json(ranker, features), indent=1) + "\n", encoding="utf-8")
     emit(f"wrote {out} ({len(groups)} {what} of the tuning parts)")
+    return 0
+
+
+def _fit_quotes(args: argparse.Namespace) -> int:
+    """Quotation search, fitted listwise on the quotation query file's tune part."""
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
+    with quotation_engine(settings, embedder, progress=note) as engine:
+        searcher = QuoteSearcher(engine.index, embedder, weights=QUOTE_HAND_WEIGHTS)
+        found = [quote_group(searcher, row) for row in quote_queries() if row["part"] == "tune"]
+    groups = [g for g in found if g is not None]
+    ranker = fit_listwise(groups, model=settings.model)
+    for name, c in zip(QUOTE_FEATURES, ranker.coefficients, strict=True):
+        emit(f"  {name:>20} {c:+.3f}")
+    out = args.out or QUOTE_FILE
+    out.write_text(json.dumps(ranker_to_json(ranker, QUOTE_FEATURES), indent=1) + "\n", encoding="utf-8")
+    emit(f"wrote {out} ({len(groups)} queries of the tune part)")
     return 0
 
 

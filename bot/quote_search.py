@@ -6,7 +6,9 @@ quotation, its sentence or its speaker's name), less ``phrase_penalty`` for quot
 of one or two words, which rank below real statements, plus ``speaker_bonus`` when the query
 names the speaker ("judge", "Kardashian"); the weights are a ``QuoteWeights``. Quotations
 whose confidence (the better of the two cosines plus ``coverage * share``) is below ``floor``
-are not shown.
+are not shown. With a fitted ranking (``QuoteWeights.ranker``, ``bot/ranking/quotes.json``,
+``python -m bot.fit --quotes``) the shown ones are ranked by a linear score over the same five
+features instead (``bot.ranking.ranker.QUOTE_FEATURES``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.models import QuoteHit
 from bot.people import People
 from bot.questions import EXAMPLE_QUERY, Question, echo, make_question
 from bot.quote_groups import group_quotations, shown_first
+from bot.ranking.ranker import QUOTE_FEATURES
 from bot.ranking.weights import QUOTE_WEIGHTS, QuoteWeights
 
 
@@ -69,6 +72,8 @@ class QuoteSearcher:
     def __init__(self, index: Index, embedder: Embedder, *, weights: QuoteWeights = QUOTE_WEIGHTS) -> None:
         self.index = index
         self.embedder = embedder
+        if weights.ranker is not None and weights.ranker.model not in ("", index.model):
+            weights = dataclasses.replace(weights, ranker=None)  # fitted on another model's cosines
         self.weights = weights
 
     def speakers(self) -> list[tuple[str, int]]:
@@ -114,6 +119,10 @@ class QuoteSearcher:
             out.append((present, _speaker_terms(q.speaker)))
         return out
 
+    def group_speaker(self, row: int) -> str | None:
+        """The speaker a quotation (an index row) is shown with: its group's."""
+        return self._group_speaker[self._group_of[row]]
+
     def by_speaker(self, speaker: str, *, sources: frozenset[str] | None = None) -> QuoteResult:
         """All quotations of the people a name matches (in the articles ``sources``, if
         given): the most quoted person first, each person's in corpus order."""
@@ -142,28 +151,47 @@ class QuoteSearcher:
         rows = self._rows(speaker, sources)
         if not rows:
             return QuoteResult(query=query.raw, speaker=speaker, hits=())
-        w = self.weights
         vector = self.embedder.embed([text])[0]
-        quote_cos = np.asarray(self.index.quote_vectors[rows], dtype=np.float32) @ vector
-        context_cos = np.asarray(self.index.quote_context_vectors[rows], dtype=np.float32) @ vector
-        wanted = set(terms(text))
-        scored = []
-        for row, qc, cc in zip(rows, quote_cos, context_cos, strict=True):
-            q = self.index.quotations[row]
-            present, speaker_terms = self._terms[row]
-            coverage = len(wanted & present) / len(wanted) if wanted else 0.0
-            confidence = max(float(qc), float(cc)) + w.coverage * coverage
-            if confidence < w.floor:
-                continue
-            score = w.quote * float(qc) + w.context * float(cc) + w.coverage * coverage
-            if q.is_phrase:
-                score -= w.phrase_penalty
-            if wanted & speaker_terms:
-                score += w.speaker_bonus
-            scored.append((score, row))
+        x = self.features(text, rows, vector)
+        keep = self.shown(x)
+        scores = self.score(x[keep])
+        scored = list(zip(scores.tolist(), np.asarray(rows)[keep].tolist(), strict=True))
         scored.sort(key=lambda s: (-s[0], s[1]))
         hits = tuple(self._grouped(scored, sources, max(k, 1)))
         return QuoteResult(query=query.raw, speaker=speaker, hits=hits)
+
+    def features(self, text: str, rows: list[int], vector: np.ndarray) -> np.ndarray:
+        """(len(rows), len(QUOTE_FEATURES)): each quotation's features for a cleaned query."""
+        out = np.zeros((len(rows), len(QUOTE_FEATURES)))
+        out[:, 0] = np.asarray(self.index.quote_vectors[rows], dtype=np.float32) @ vector
+        out[:, 1] = np.asarray(self.index.quote_context_vectors[rows], dtype=np.float32) @ vector
+        wanted = set(terms(text))
+        quotations = self.index.quotations
+        for i, row in enumerate(rows):
+            present, speaker_terms = self._terms[row]
+            out[i, 2] = len(wanted & present) / len(wanted) if wanted else 0.0
+            out[i, 3] = quotations[row].is_phrase
+            out[i, 4] = bool(wanted & speaker_terms)
+        return out
+
+    def shown(self, x: np.ndarray) -> np.ndarray:
+        """Which quotations are confident enough to show: the better cosine plus the coverage term
+        at least the floor."""
+        w = self.weights
+        return np.maximum(x[:, 0], x[:, 1]) + w.coverage * x[:, 2] >= w.floor
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """What quotations are ranked by: the fitted ranking, or the hand formula."""
+        w = self.weights
+        if w.ranker is not None:
+            return w.ranker.score(x)
+        return (
+            w.quote * x[:, 0]
+            + w.context * x[:, 1]
+            + w.coverage * x[:, 2]
+            - w.phrase_penalty * x[:, 3]
+            + w.speaker_bonus * x[:, 4]
+        )
 
     def _rows(self, speaker: str | None, sources: frozenset[str] | None) -> list[int]:
         """The quotations (in corpus order) of ``speaker`` in the articles ``sources`` (None: any)."""

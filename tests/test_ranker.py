@@ -13,6 +13,8 @@ import pytest
 from bot.engine import open_engine
 from bot.ranking import features as feat
 from bot.ranking.ranker import (
+    QUOTE_FEATURES,
+    QUOTE_FILE,
     RANK_FEATURES,
     RANKER_FILE,
     SENTENCE_FEATURES,
@@ -26,7 +28,7 @@ from bot.ranking.ranker import (
 )
 from bot.ranking.retriever import Retriever, _note_hand_formula
 from bot.ranking.score import score
-from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS
+from bot.ranking.weights import HAND_WEIGHTS, QUOTE_HAND_WEIGHTS, QUOTE_WEIGHTS, RANK_WEIGHTS
 from tests.test_ranking import _two_passages
 
 
@@ -63,14 +65,25 @@ def test_the_listwise_fit_finds_what_answers_and_is_deterministic() -> None:
     assert right / len(held) > 0.8  # on questions it was not fitted on
 
 
-def test_the_committed_ranker_is_the_products_and_round_trips() -> None:
-    data = json.loads(RANKER_FILE.read_text(encoding="utf-8"))
-    ranker = ranker_from_json(data)
-    assert RANK_WEIGHTS.ranker == ranker and HAND_WEIGHTS.ranker is None
-    assert ranker_to_json(ranker) == data and data["model"] == "all-MiniLM-L6-v2"
-    assert RANKER_FILE.stat().st_size < 2000
+@pytest.mark.parametrize(
+    ("path", "features", "product", "hand"),
+    [
+        (RANKER_FILE, RANK_FEATURES, RANK_WEIGHTS.ranker, HAND_WEIGHTS.ranker),
+        (SENTENCE_FILE, SENTENCE_FEATURES, RANK_WEIGHTS.answer, HAND_WEIGHTS.answer),
+        (QUOTE_FILE, QUOTE_FEATURES, QUOTE_WEIGHTS.ranker, QUOTE_HAND_WEIGHTS.ranker),
+    ],
+    ids=["passages", "answer sentence", "quotations"],
+)
+def test_each_committed_ranking_is_the_products_and_round_trips(
+    path, features: tuple[str, ...], product: LinearRanker | None, hand: LinearRanker | None
+) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    ranker = ranker_from_json(data, features)
+    assert product == ranker and hand is None
+    assert ranker_to_json(ranker, features) == data and data["model"] == "all-MiniLM-L6-v2"
+    assert path.stat().st_size < 2000
     with pytest.raises(ValueError, match="other features"):
-        ranker_from_json({**data, "features": ["passage_cos"]})
+        ranker_from_json({**data, "features": ["passage_cos"]}, features)
 
 
 def test_a_ranker_reorders_the_candidates_and_leaves_the_answer_sentence() -> None:
@@ -128,16 +141,6 @@ def test_a_fitted_answer_ranking_picks_the_sentence_and_leaves_the_passage_score
     assert fitted.answer.tolist() == [0, 2]  # the fitted one: the first sentence of each passage
     assert fitted.score.tolist() == hand.score.tolist()
     assert fitted.confidence[0] == pytest.approx(0.4 + HAND_WEIGHTS.conf_coverage * 0.5)
-
-
-def test_the_committed_answer_ranking_is_the_products_and_round_trips() -> None:
-    data = json.loads(SENTENCE_FILE.read_text(encoding="utf-8"))
-    ranker = ranker_from_json(data, SENTENCE_FEATURES)
-    assert RANK_WEIGHTS.answer == ranker and HAND_WEIGHTS.answer is None
-    assert ranker_to_json(ranker, SENTENCE_FEATURES) == data and data["model"] == "all-MiniLM-L6-v2"
-    assert SENTENCE_FILE.stat().st_size < 2000
-    with pytest.raises(ValueError, match="other features"):
-        ranker_from_json(data)  # the passage ranking's features
 
 
 def test_an_index_of_another_model_is_ranked_and_decided_by_the_hand_formula(

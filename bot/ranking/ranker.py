@@ -10,7 +10,8 @@ sentence holds the kind of value asked for; its BM25 score over the best candida
 Standardised with the fitting data's mean and scale; the coefficients live in ``ranker.json``
 beside this file, with the model they were fitted for (another model falls back to the hand
 formula). The answer sentence within a passage is ranked the same way (``SENTENCE_FEATURES``,
-``sentence.json``, ``python -m bot.fit --sentences``).
+``sentence.json``, ``python -m bot.fit --sentences``), and so is quotation search
+(``QUOTE_FEATURES``, ``quotes.json``, ``python -m bot.fit --quotes``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ SENTENCE_FEATURES = (
     "first",
 )
 SENTENCE_FILE = Path(__file__).with_name("sentence.json")
+# quotation search, ranked the same way (bot.quote_search; fitted listwise over a query's
+# quotations above the confidence floor, the quotation the query looks for as the target)
+QUOTE_FEATURES = (
+    "quote_cos",  # cosine of query and quotation
+    "context_cos",  # ... and the sentence around it
+    "coverage",  # share of the query's terms in quotation, sentence or speaker's name
+    "phrase",  # a quoted phrase of one or two words
+    "speaker_named",  # the query names the speaker ("judge", "Kardashian")
+)
+QUOTE_FILE = Path(__file__).with_name("quotes.json")
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,7 @@ def ranker_from_json(data: dict[str, Any], features: tuple[str, ...] = RANK_FEAT
     )
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _fitted(path: Path, features: tuple[str, ...]) -> LinearRanker | None:
     if not path.is_file():
         return None
@@ -193,3 +204,8 @@ def fitted_ranker() -> LinearRanker | None:
 def fitted_sentence_ranker() -> LinearRanker | None:
     """The answer-sentence ranking in sentence.json, or None when there is none."""
     return _fitted(SENTENCE_FILE, SENTENCE_FEATURES)
+
+
+def fitted_quote_ranker() -> LinearRanker | None:
+    """The quotation search ranking in quotes.json, or None when there is none."""
+    return _fitted(QUOTE_FILE, QUOTE_FEATURES)

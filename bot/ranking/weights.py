@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ranking.decision import Decision, fitted_decision
-from bot.ranking.ranker import LinearRanker, fitted_ranker, fitted_sentence_ranker
+from bot.ranking.ranker import LinearRanker, fitted_quote_ranker, fitted_ranker, fitted_sentence_ranker
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,12 @@ class QuoteWeights:
     phrase_penalty: float = 0.10  # a quoted phrase of one or two words ranks below statements
     speaker_bonus: float = 0.10  # the query names the speaker ("judge", "Kardashian")
     floor: float = 0.30  # confidence (better cosine + coverage term) below which none is shown
+    ranker: LinearRanker | None = None  # the fitted ranking over the same features (None: this formula)
 
 
 RANK_WEIGHTS = RankWeights(
     decision=fitted_decision(), ranker=fitted_ranker(), answer=fitted_sentence_ranker()
 )
 HAND_WEIGHTS = RankWeights()  # the hand formula and threshold, kept to measure the fitted ones against
-QUOTE_WEIGHTS = QuoteWeights()
+QUOTE_HAND_WEIGHTS = QuoteWeights()  # the hand formula, kept to measure the fitted one against
+QUOTE_WEIGHTS = QuoteWeights(ranker=fitted_quote_ranker())
