@@ -11,6 +11,8 @@ python -m bot.eval library DIR [--json]   a library (DIR/sources, DIR/questions.
 python -m bot.eval report [--squad DIR] [--scifact DIR]   every reported part (paraphrases,
     near misses, the library's report part, SQuAD's test half and SciFact from ../shared/bench),
     the fitted ranking and decision beside the hand ones
+python -m bot.eval quote-search [--json]   quotation search's look-up file
+    (tests/data/quote_queries.jsonl), each part, the fitted ranking beside the hand formula
 """
 
 from __future__ import annotations
@@ -68,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     quotes.add_argument("dir", type=Path, help="a set: quotations.jsonl and articles/")
     quotes.add_argument("--library", type=Path, help="a test library's sources/, scored with the set")
     quotes.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    search = sub.add_parser(
+        "quote-search", help="score quotation search's look-up file, each part apart, fitted and hand"
+    )
+    search.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     args = parser.parse_args(argv)
+    if args.command == "quote-search":
+        return run(lambda: _quote_search(args))
     if args.command == "quotes":
         return run(lambda: _quotes(args))
     if args.command == "report":
@@ -111,6 +119,37 @@ def _report(args: argparse.Namespace) -> int:
     emit(f"{'reported part':>32}  {'fitted':>8}  {'hand':>8}")
     for key in figures["fitted"]:
         emit(f"{key:>32}  {figures['fitted'][key]!s:>8}  {figures['hand'][key]!s:>8}")
+    return 0
+
+
+def _quote_search(args: argparse.Namespace) -> int:
+    from bot.measure.quote_queries import QUOTE_QUERIES, quotation_engine, quote_queries, score_quote_queries
+    from bot.quote_search import QuoteSearcher
+    from bot.ranking.weights import QUOTE_HAND_WEIGHTS, QUOTE_WEIGHTS
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
+    rows = quote_queries()
+    with quotation_engine(settings, embedder, progress=note) as engine:
+        figures = {
+            rule: score_quote_queries(QuoteSearcher(engine.index, embedder, weights=weights), rows)
+            for rule, weights in (("fitted", QUOTE_WEIGHTS), ("hand", QUOTE_HAND_WEIGHTS))
+        }
+        quotations = len(engine.index.quotations)
+    if args.json:
+        emit(json_line(figures))
+        return 0
+    emit(f"{QUOTE_QUERIES.name}: {len(rows)} look-ups over {quotations} quotations")
+    emit(f"{'':>20}  {'fitted':>8}  {'hand':>8}")
+    for part in ("report", "tune"):
+        for key in ("queries", "top-1", "top-3"):
+            fitted, hand = figures["fitted"][part][key], figures["hand"][part][key]
+            emit(f"{part + ' ' + key:>20}  {fitted!s:>8}  {hand!s:>8}")
+    for part in ("report", "tune"):
+        if figures["fitted"][part]["misses"]:
+            emit(f"\nMissed by the fitted ranking ({part}):")
+            for miss in figures["fitted"][part]["misses"]:
+                emit(f"  {miss}")
     return 0
 
 

@@ -106,6 +106,18 @@ def test_eval_case_reports_metrics(env: dict[str, str]) -> None:
     assert metrics["ask"] > 10 and 0 <= metrics["hit@1"] <= 1 and "misses" in metrics
 
 
+def test_eval_quote_search_scores_each_part_fitted_and_hand(env: dict[str, str]) -> None:
+    result = _run(["bot.eval", "quote-search", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert set(figures) == {"fitted", "hand"}
+    for rule in figures.values():
+        assert rule["tune"]["queries"] == 34 and rule["report"]["queries"] == 30
+        assert 0 <= rule["report"]["top-1"] <= rule["report"]["top-3"] <= 1
+    # the test embedder's index is searched by the hand formula whatever the weights say
+    assert figures["fitted"] == figures["hand"]
+
+
 def test_quote_command(env: dict[str, str]) -> None:
     result = _run(["bot.quote", "--json", "-k", "3", "how the judge described Johnson"], env)
     assert result.returncode == 0, result.stderr
