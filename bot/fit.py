@@ -247,6 +247,8 @@ def _fit(args: argparse.Namespace) -> int:
     x, y, w = examples.arrays()
     groups = np.array(examples.groups)
     dev_x, dev_y, _ = development.arrays() if development.rows else (x[:0], y[:0], w[:0])
+    if not development.rows:
+        note(f"no development file at {DEVELOPMENT}: the threshold is chosen without its constraint")
     intercept, coefficients, mean, scale = fit_logistic(x, y, w)
     # the threshold from cross-validated probabilities (bot.ranking.decision.choose_threshold),
     # among those that keep the development file's figures what they are at 0.5
