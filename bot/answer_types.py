@@ -76,9 +76,17 @@ _COUNT = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|once|twice|both|single)\b"
 )
+# a year as histories write it too: any from 1000 ("in 1253"), a decade ("the 1970s"), a century
+# ("the 14th century") or an era ("44 BC"); the ranking's stored kinds keep _YEAR
+_YEAR_WRITTEN = (
+    r"\b(?:1\d{3}|20\d\d)s?\b|\b\d{1,2}(?:st|nd|rd|th)[\s-]century\b"
+    r"|\b\d{1,4}\s?(?:BC|BCE|AD|CE)\b|\bAD\s?\d{1,4}\b"
+)
 DECISION_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (ANSWER_TYPES[0][0], re.compile(_AGE_WRITTEN)),
-    *ANSWER_TYPES[1:4],
+    ANSWER_TYPES[1],
+    (ANSWER_TYPES[2][0], re.compile(_YEAR_WRITTEN)),
+    (ANSWER_TYPES[3][0], re.compile(f"{_YEAR_WRITTEN}|{_MONTH_DAY}")),
     (ANSWER_TYPES[4][0], re.compile(_COUNT, re.IGNORECASE)),
     *(
         (re.compile(q, re.IGNORECASE), re.compile(a))

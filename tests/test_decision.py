@@ -55,6 +55,10 @@ def test_evidence_rows_hold_each_feature_of_the_candidate_and_its_answer_sentenc
         ("How many copies of the memoir were sold?", "She published a memoir in 2019.", False),
         ("How many copies of the memoir were sold?", "By 2020 it had sold 40,000 copies.", True),
         ("How much did the advertisement cost?", "The advertisement aired in 2020.", False),
+        ("When was the city conquered?", "Following its conquest in 1253, the dynasty fell.", True),
+        ("In what year did it become the capital?", "Early in the 14th century it became a seat.", True),
+        ("When were the figures first found?", "They have been found since the 1970s.", True),
+        ("In what year did the prison open?", "It opened with 900 beds.", False),
     ],
 )
 def test_the_kind_of_value_asked_for_is_read_from_the_sentence(
