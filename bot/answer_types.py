@@ -72,7 +72,8 @@ _PLACE = r"\b(?:in|at|from|to|near|inside|outside)\s+(?:the\s+)?[A-Z][a-z]+"
 # counts unless it is a bare year, which a count of so many things seldom is
 _AGE_WRITTEN = rf"{_AGE}|,\s\d{{1,3}},|\bage (?:of )?\d+\b|\bat \d{{1,3}}\b"
 _COUNT = (
-    rf"(?<![\d,.])(?!{_YEAR}(?![\d,.]\d))\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    rf"(?<![\d,.])(?!{_YEAR}(?![\d,.]\d))\d"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|once|twice|both|single)\b"
 )
