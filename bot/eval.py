@@ -123,18 +123,13 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _quote_search(args: argparse.Namespace) -> int:
-    from bot.measure.quote_queries import QUOTE_QUERIES, quotation_engine, quote_queries, score_quote_queries
-    from bot.quote_search import QuoteSearcher
-    from bot.ranking.weights import QUOTE_HAND_WEIGHTS, QUOTE_WEIGHTS
+    from bot.measure.quote_queries import QUOTE_QUERIES, quotation_engine, quote_queries, score_by_rule
 
     settings = Settings.from_env()
     embedder = load_embedder(settings.model, cache_dir=settings.cache_dir)
     rows = quote_queries()
     with quotation_engine(settings, embedder, progress=note) as engine:
-        figures = {
-            rule: score_quote_queries(QuoteSearcher(engine.index, embedder, weights=weights), rows)
-            for rule, weights in (("fitted", QUOTE_WEIGHTS), ("hand", QUOTE_HAND_WEIGHTS))
-        }
+        figures = score_by_rule(engine, rows)
         quotations = len(engine.index.quotations)
     if args.json:
         emit(json_line(figures))

@@ -217,11 +217,18 @@ def _fit_ranker(args: argparse.Namespace) -> int:
     else:
         groups = tuning_groups(args.squad, args.count, args.seed, _candidates)
         features, out, what = RANK_FEATURES, args.out or RANKER_FILE, "questions"
+    return _write_ranking(groups, features, out, model, f"{what} of the tuning parts")
+
+
+def _write_ranking(
+    groups: list[tuple[np.ndarray, np.ndarray]], features: tuple[str, ...], out: Path, model: str, what: str
+) -> int:
+    """Fit a listwise ranking on ``groups``, print its coefficients and write it to ``out``."""
     ranker = fit_listwise(groups, model=model)
     for name, c in zip(features, ranker.coefficients, strict=True):
         emit(f"  {name:>20} {c:+.3f}")
     out.write_text(json.dumps(ranker_to_json(ranker, features), indent=1) + "\n", encoding="utf-8")
-    emit(f"wrote {out} ({len(groups)} {what} of the tuning parts)")
+    emit(f"wrote {out} ({len(groups)} {what})")
     return 0
 
 
@@ -233,22 +240,20 @@ def _fit_quotes(args: argparse.Namespace) -> int:
         searcher = QuoteSearcher(engine.index, embedder, weights=QUOTE_HAND_WEIGHTS)
         found = [quote_group(searcher, row) for row in quote_queries() if row["part"] == "tune"]
     groups = [g for g in found if g is not None]
-    ranker = fit_listwise(groups, model=settings.model)
-    for name, c in zip(QUOTE_FEATURES, ranker.coefficients, strict=True):
-        emit(f"  {name:>20} {c:+.3f}")
-    out = args.out or QUOTE_FILE
-    out.write_text(json.dumps(ranker_to_json(ranker, QUOTE_FEATURES), indent=1) + "\n", encoding="utf-8")
-    emit(f"wrote {out} ({len(groups)} queries of the tune part)")
-    return 0
+    return _write_ranking(
+        groups, QUOTE_FEATURES, args.out or QUOTE_FILE, settings.model, "queries of the tune part"
+    )
 
 
 def _fit(args: argparse.Namespace) -> int:
     examples, development = gather(args.squad, args.count, args.seed)
     x, y, w = examples.arrays()
     groups = np.array(examples.groups)
-    dev_x, dev_y, _ = development.arrays() if development.rows else (x[:0], y[:0], w[:0])
-    if not development.rows:
+    if development.rows:
+        dev_x, dev_y, _ = development.arrays()
+    else:
         note(f"no development file at {DEVELOPMENT}: the threshold is chosen without its constraint")
+        dev_x, dev_y = x[:0], y[:0]
     intercept, coefficients, mean, scale = fit_logistic(x, y, w)
     # the threshold from cross-validated probabilities (bot.ranking.decision.choose_threshold),
     # among those that keep the development file's figures what they are at 0.5

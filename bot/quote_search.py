@@ -30,7 +30,7 @@ from bot.people import People
 from bot.questions import EXAMPLE_QUERY, Question, echo, make_question
 from bot.quote_groups import group_quotations, shown_first
 from bot.ranking.ranker import QUOTE_FEATURES
-from bot.ranking.weights import QUOTE_WEIGHTS, QuoteWeights
+from bot.ranking.weights import QUOTE_WEIGHTS, QuoteWeights, for_model
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,7 @@ class QuoteSearcher:
     def __init__(self, index: Index, embedder: Embedder, *, weights: QuoteWeights = QUOTE_WEIGHTS) -> None:
         self.index = index
         self.embedder = embedder
-        if weights.ranker is not None and weights.ranker.model not in ("", index.model):
-            weights = dataclasses.replace(weights, ranker=None)  # fitted on another model's cosines
-        self.weights = weights
+        self.weights, _ = for_model(weights, index.model, ("ranker",))  # another model's: the hand formula
 
     def speakers(self) -> list[tuple[str, int]]:
         """Every named speaker with their number of quotations (one per quotation however

@@ -27,10 +27,12 @@ from bot.measure.case import fold, read_jsonl, share
 from bot.measure.library import build_corpus
 from bot.questions import EXAMPLE_QUERY, make_question
 from bot.quote_search import QuoteSearcher
+from bot.ranking.weights import QUOTE_HAND_WEIGHTS, QUOTE_WEIGHTS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 QUOTE_QUERIES = DATA / "quote_queries.jsonl"
+QUOTE_RULES = {"fitted": QUOTE_WEIGHTS, "hand": QUOTE_HAND_WEIGHTS}
 
 
 @contextlib.contextmanager
@@ -96,6 +98,14 @@ def score_quote_queries(searcher: QuoteSearcher, rows: list[dict[str, Any]]) -> 
             "misses": misses,
         }
     return out
+
+
+def score_by_rule(engine: Engine, rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``score_quote_queries`` with the fitted ranking and with the hand formula."""
+    return {
+        rule: score_quote_queries(QuoteSearcher(engine.index, engine.embedder, weights=weights), rows)
+        for rule, weights in QUOTE_RULES.items()
+    }
 
 
 def quote_queries() -> list[dict[str, Any]]:

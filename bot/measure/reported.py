@@ -29,14 +29,12 @@ from bot.measure.decision_data import (
     top_passage,
 )
 from bot.measure.library import build_corpus, read_questions, score_library
-from bot.measure.quote_queries import quotation_engine, quote_queries, score_quote_queries
+from bot.measure.quote_queries import quotation_engine, quote_queries, score_by_rule
 from bot.questions import make_question
-from bot.quote_search import QuoteSearcher
 from bot.ranking.retriever import Retriever
-from bot.ranking.weights import HAND_WEIGHTS, QUOTE_HAND_WEIGHTS, QUOTE_WEIGHTS, RANK_WEIGHTS, RankWeights
+from bot.ranking.weights import HAND_WEIGHTS, RANK_WEIGHTS, RankWeights
 
 RULES = {"fitted": RANK_WEIGHTS, "hand": HAND_WEIGHTS}
-QUOTE_RULES = {"fitted": QUOTE_WEIGHTS, "hand": QUOTE_HAND_WEIGHTS}
 
 
 def _with(engine: Engine, weights: RankWeights) -> Engine:
@@ -58,15 +56,14 @@ def reported(
     out: dict[str, dict[str, Any]] = {rule: {} for rule in RULES}
     # quotation search: the query file's reported part, over the quotation corpus (built first,
     # before the benchmarks' builds turn the embedder's progress bar on)
-    quoted: dict[str, dict[str, Any]] = {}
     with quotation_engine(settings, embedder, progress=progress) as quoting:
-        for rule, quote_weights in QUOTE_RULES.items():
-            searcher = QuoteSearcher(quoting.index, embedder, weights=quote_weights)
-            found = score_quote_queries(searcher, quote_queries())["report"]
-            quoted[rule] = {
-                "quotation search top-1": found["top-1"],
-                "quotation search top-3": found["top-3"],
+        quoted = {
+            rule: {
+                "quotation search top-1": parts["report"]["top-1"],
+                "quotation search top-3": parts["report"]["top-3"],
             }
+            for rule, parts in score_by_rule(quoting, quote_queries()).items()
+        }
     with tempfile.TemporaryDirectory(prefix="casebot-report-") as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()

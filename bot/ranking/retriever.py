@@ -29,7 +29,7 @@ from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
 from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import COLUMN, MODES, order, score
-from bot.ranking.weights import RANK_WEIGHTS, RankWeights
+from bot.ranking.weights import RANK_WEIGHTS, RankWeights, for_model
 
 log = logging.getLogger("casebot")
 ANSWER_CACHE = 1024  # recent questions whose answers are kept
@@ -62,14 +62,8 @@ class Retriever:
         self.embedder = embedder
         # a ranking fitted for another model's cosines falls back to the hand formula, and a
         # decision fitted on them to the hand threshold
-        other = {
-            name: None
-            for name in ("ranker", "answer", "decision")
-            if getattr(weights, name) is not None and getattr(weights, name).model not in ("", index.model)
-        }
-        if other:
-            fitted_for = next(getattr(weights, name).model for name in other)
-            weights = dataclasses.replace(weights, **other)
+        weights, fitted_for = for_model(weights, index.model, ("ranker", "answer", "decision"))
+        if fitted_for is not None:
             _note_hand_formula(fitted_for, index.model)
         self.weights = weights
         if weights.decision is not None:

@@ -8,7 +8,9 @@ docs/answering.md.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.ranking.decision import Decision, fitted_decision
 from bot.ranking.ranker import LinearRanker, fitted_quote_ranker, fitted_ranker, fitted_sentence_ranker
@@ -55,3 +57,18 @@ RANK_WEIGHTS = RankWeights(
 HAND_WEIGHTS = RankWeights()  # the hand formula and threshold, kept to measure the fitted ones against
 QUOTE_HAND_WEIGHTS = QuoteWeights()  # the hand formula, kept to measure the fitted one against
 QUOTE_WEIGHTS = QuoteWeights(ranker=fitted_quote_ranker())
+
+
+W = TypeVar("W", RankWeights, QuoteWeights)
+
+
+def for_model(weights: W, model: str, fields: tuple[str, ...]) -> tuple[W, str | None]:
+    """``weights`` for an index of ``model``: each fitted part of ``fields`` fitted for another
+    model's cosines dropped (the hand formula and threshold take its place), and the model they
+    were fitted for (None when nothing was dropped). A part fitted for no model ("") applies to any."""
+    other = [
+        f for f in fields if getattr(weights, f) is not None and getattr(weights, f).model not in ("", model)
+    ]
+    if not other:
+        return weights, None
+    return dataclasses.replace(weights, **dict.fromkeys(other)), getattr(weights, other[0]).model
