@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
+from bot.answer_types import asked_speaker
 from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
+from bot.models import Span
 from bot.questions import MAX_QUESTION_CHARS, clean_question
 from bot.replies import NOT_ANSWERED, answer_to_json, answer_to_text, marked_passage
+from tests.conftest import write_article
 
 QUESTIONS = [
     "Who commuted Alice Marie Johnson's sentence?",
@@ -187,3 +191,50 @@ def test_the_retriever_ranks_by_the_formula_with_the_weights_it_was_given(engine
     dense_only = Retriever(engine.index, engine.embedder, weights=RankWeights(sentence=0.0, coverage=0.0))
     top = dense_only.rank(question, query)[0].row
     assert top == int(found.rows[found.passage_cos.argmax()])
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker"),
+    [
+        ("What did Trump tweet about Johnson?", "Trump"),
+        ("What did Sarah Huckabee Sanders say in the statement?", "Sarah Huckabee Sanders"),
+        ("what did Kardashian tell Mic?", "Kardashian"),
+        ("What did Van Jones call the pardon?", "Van Jones"),
+        ("What did the judge call Johnson?", None),  # a role: not told apart from a speaker
+        ("What did she say?", None),
+        ("What did Johnson do inside?", None),  # no verb of saying
+        ("What did Kardashian hope the president would do?", None),
+    ],
+)
+def test_the_name_whose_words_a_question_asks_for(question: str, speaker: str | None) -> None:
+    assert asked_speaker(question) == speaker
+
+
+def test_another_persons_words_do_not_answer_a_question_for_a_named_persons(
+    tmp_path: Path, fake_embedder: HashEmbedder
+) -> None:
+    corpus = tmp_path / "reactions"
+    corpus.mkdir()
+    write_article(
+        corpus,
+        "reactions.md",
+        '"Best news ever," Kim Kardashian wrote on Wednesday after the commutation. '
+        "Donald Trump spoke to reporters about the decision later that day.",
+        title="Reactions to the commutation",
+    )
+    engine = open_engine(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), fake_embedder)
+    retriever = engine.retriever
+    body = engine.index.articles["reactions"].body
+    start = body.index('"Best')
+    for question, others in (
+        ("What did Trump tweet after the commutation?", True),
+        ("What did Kim Kardashian write after the commutation?", False),
+        ("What did Kardashian write after the commutation?", False),
+        ("Who wrote about the commutation?", False),  # not a question for one person's words
+    ):
+        # the passage, with the tweet's sentence as its answer sentence
+        ranked = retriever.rank(question, fake_embedder.embed([question])[0])[0]
+        top = dataclasses.replace(ranked, answer=Span(start, body.index(" Donald")))
+        assert retriever.words_of_another(question, top) is others, question
+        if others:
+            assert not retriever.answers(question, top)

@@ -29,6 +29,7 @@ from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
 from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import COLUMN, MODES, order, score
+from bot.ranking.speakers import QuotedSpeakers
 from bot.ranking.weights import RANK_WEIGHTS, RankWeights, for_model
 
 log = logging.getLogger("casebot")
@@ -88,6 +89,7 @@ class Retriever:
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._title_cache: dict[int, frozenset[int]] = {}
+        self._speakers = QuotedSpeakers(index)
 
     # ------------------------------------------------------------ public
 
@@ -217,12 +219,20 @@ class Retriever:
 
     def answers(self, question: str, top: ScoredPassage) -> bool:
         """Whether the top passage answers the question: the fitted decision when the weights
-        hold one, else its confidence against the hand threshold."""
+        hold one, else its confidence against the hand threshold; never when the question asks
+        for a named person's words and the answer sentence quotes only others (a wrong speaker)."""
+        if self.words_of_another(question, top):
+            return False
         decision = self.weights.decision
         if decision is None:
             return top.confidence >= self.weights.threshold
         row = self.evidence(question, top)
         return bool(decision.probability(row[None, :])[0] >= decision.threshold)
+
+    def words_of_another(self, question: str, top: ScoredPassage) -> bool:
+        """The question asks for a named person's words and the passage's answer sentence
+        quotes only others (bot.ranking.speakers)."""
+        return self._speakers.another_speaks(question, self.index.passages.doc_id(top.row), top.answer)
 
     def evidence(self, question: str, top: ScoredPassage) -> np.ndarray:
         """The decision's features of one ranked passage, the kind of value asked for read from
