@@ -37,6 +37,7 @@ from bot.measure.decision_data import (
     NEAR_MISSES,
     SEED,
     Examples,
+    decided_by_rule,
     squad_half,
     squad_questions,
     squad_siblings,
@@ -132,7 +133,11 @@ def gather(squad: Path, count: int, seed: int) -> tuple[Examples, Examples]:
     # ... and against the other paragraphs of its own article, where none holds the answer
     for question, siblings, strings in squad_siblings(squad, index, "fit", count, seed):
         found = top_passage(retriever, question, only=siblings)
-        if found and not contains_any(index.passages[found[1].row].text, strings):
+        if (
+            found
+            and not decided_by_rule(found[0])
+            and not contains_any(index.passages[found[1].row].text, strings)
+        ):
             examples.add(retriever.evidence(*found), 0, "squad")
     return examples, development
 

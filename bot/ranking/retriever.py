@@ -27,6 +27,7 @@ from bot.models import Answer, Hit, Passage, Span, Statement
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
+from bot.ranking.definitions import Descriptions, asked_definition
 from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import COLUMN, MODES, order, score
 from bot.ranking.speakers import QuotedSpeakers
@@ -90,6 +91,7 @@ class Retriever:
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._title_cache: dict[int, frozenset[int]] = {}
         self._speakers = QuotedSpeakers(index)
+        self._descriptions = Descriptions(index)
 
     # ------------------------------------------------------------ public
 
@@ -204,15 +206,20 @@ class Retriever:
             return []
         scores = score(found, self.weights, mode)
         answers = self._sentence_spans[found.sentences[scores.answer]]
+        positions = order(scores, found.rows).tolist()
+        defined = asked_definition(question) if mode == "hybrid" else None
+        described: dict[int, Span] = {}  # "Who is X?": a passage that says who X is comes first
+        if defined is not None:
+            positions, described = self._descriptions.put_first(defined, found.rows, positions)
         scored = [
             ScoredPassage(
                 row=int(found.rows[i]),
                 score=float(scores.score[i]),
                 confidence=float(scores.confidence[i]),
-                answer=Span(int(answers[i, 0]), int(answers[i, 1])),
+                answer=described.get(i) or Span(int(answers[i, 0]), int(answers[i, 1])),
                 evidence=tuple(scores.evidence[i].tolist()) if n == 0 else (),
             )
-            for n, i in enumerate(order(scores, found.rows, limit).tolist())
+            for n, i in enumerate(positions[:limit])
         ]
         clock.lap("rank")
         return scored
@@ -223,6 +230,9 @@ class Retriever:
         for a named person's words and the answer sentence quotes only others (a wrong speaker)."""
         if self.words_of_another(question, top):
             return False
+        defined = asked_definition(question)
+        if defined is not None:  # "Who is X?": a sentence that says who X is, or no answer
+            return self._descriptions.says_who(defined, top.row, top.answer)
         decision = self.weights.decision
         if decision is None:
             return top.confidence >= self.weights.threshold
@@ -230,8 +240,7 @@ class Retriever:
         return bool(decision.probability(row[None, :])[0] >= decision.threshold)
 
     def words_of_another(self, question: str, top: ScoredPassage) -> bool:
-        """The question asks for a named person's words and the passage's answer sentence
-        quotes only others (bot.ranking.speakers)."""
+        """The question asks for one person's words; the answer sentence quotes only others."""
         return self._speakers.another_speaks(question, self.index.passages.doc_id(top.row), top.answer)
 
     def evidence(self, question: str, top: ScoredPassage) -> np.ndarray:
