@@ -135,7 +135,7 @@ def gather(squad: Path, count: int, seed: int) -> tuple[Examples, Examples]:
         found = top_passage(retriever, question, only=siblings)
         if (
             found
-            and not decided_by_rule(found[0])
+            and not decided_by_rule(retriever, *found)
             and not contains_any(index.passages[found[1].row].text, strings)
         ):
             examples.add(retriever.evidence(*found), 0, "squad")

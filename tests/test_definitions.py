@@ -11,7 +11,7 @@ from bot.embedding import HashEmbedder, load_embedder
 from bot.engine import open_engine
 from bot.measure.case import contains_any, read_jsonl
 from bot.measure.quote_queries import quotation_engine
-from bot.ranking.definitions import asked_definition, describes
+from bot.ranking.definitions import asked_definition, asked_thing, describes
 from tests.conftest import DATA, write_article
 
 
@@ -23,12 +23,26 @@ from tests.conftest import DATA, write_article
         ("Who is Barnett?", "Barnett"),
         ("Who is Kim Kardashian's mother?", None),  # asks about someone else
         ("Who is the attorney who represented Johnson?", None),
-        ("What is Mic?", None),  # a thing: described in too many ways
+        ("What is Mic?", None),  # a thing: asked_thing
         ("Who did Kardashian meet?", None),
     ],
 )
 def test_the_name_a_question_asks_to_have_described(question: str, name: str | None) -> None:
     assert asked_definition(question) == name
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What is Mic?", "Mic"),
+        ("What is the Evening Post?", "Evening Post"),
+        ("What is a commutation?", None),  # not a name
+        ("What is the population of Memphis?", None),
+        ("Who is Jared Kushner?", None),  # a person: asked_definition
+    ],
+)
+def test_the_name_of_a_thing_a_question_asks_to_have_described(question: str, name: str | None) -> None:
+    assert asked_thing(question) == name
 
 
 @pytest.mark.parametrize(
@@ -64,7 +78,8 @@ def test_who_is_x_is_answered_by_the_sentence_that_says_who(
         "column.md",
         "Marcus Bell wrote again this week about clemency and Marcus Bell's readers. Marcus Bell "
         "answers letters every day.\n\nMarcus Bell is a former public defender and a columnist for "
-        "the Ledger.\n\nJordan Lee asked Marcus Bell about it on the radio.",
+        "the Ledger.\n\nJordan Lee asked Marcus Bell about it on the radio.\n\nReaders of the Ledger "
+        "wrote in. The Ledger, a weekly paper in Memphis, printed their letters.",
         title="Clemency is not a policy",
     )
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
@@ -72,6 +87,8 @@ def test_who_is_x_is_answered_by_the_sentence_that_says_who(
     answer = retriever.ask("Who is Marcus Bell?", k=3)
     assert answer.answered and answer.hits[0].answer_text.startswith("Marcus Bell is a former")
     assert not retriever.ask("Who is Jordan Lee?", k=3).answered  # named, never said who
+    answer = retriever.ask("What is the Ledger?", k=3)
+    assert answer.answered and answer.hits[0].answer_text.startswith("The Ledger, a weekly paper")
 
 
 @pytest.mark.model

@@ -26,7 +26,6 @@ import numpy as np
 from bot.index import Index
 from bot.measure.beir import read_answers, read_beir
 from bot.questions import make_question
-from bot.ranking.definitions import asked_definition
 from bot.ranking.retriever import Retriever, ScoredPassage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,13 +74,14 @@ def top_evidence(retriever: Retriever, question: str, only: np.ndarray | None = 
     """The decision's features of the question's top passage (None: no candidate, or a question
     that a rule decides rather than the model: see ``decided_by_rule``)."""
     found = top_passage(retriever, question, only)
-    return retriever.evidence(*found) if found and not decided_by_rule(found[0]) else None
+    return retriever.evidence(*found) if found and not decided_by_rule(retriever, *found) else None
 
 
-def decided_by_rule(question: str) -> bool:
-    """A cleaned question the answered decision's model never decides ("Who is X?" is answered
-    when a sentence says who X is: bot.ranking.definitions), so not one to fit it on."""
-    return asked_definition(question) is not None
+def decided_by_rule(retriever: Retriever, question: str, top: ScoredPassage) -> bool:
+    """The answered decision's model does not decide this cleaned question on its top passage
+    ("Who is X?", and "What is X?" when the answer sentence says what X is:
+    bot.ranking.definitions), so it is not one to fit the model on."""
+    return retriever.descriptions.decides(question, top.row, top.answer) is not None
 
 
 def squad_half(directory: Path, half: str, seed: int) -> tuple[Any, dict[str, str], list[str]]:

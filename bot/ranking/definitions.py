@@ -9,8 +9,10 @@ Brittany Barnett, said"). A sentence that merely names the person ("Kim Kardashi
 her mission.") does not answer, however near its vector is. The ranking puts the first of the
 best-ranked passages that holds such a sentence first, with that sentence as its answer
 (bot.ranking.retriever), and the question is answered only when its top passage's answer
-sentence describes the person. "What is ...?" is not read: a thing is described in too many
-ways ("The Senate passed the First Step Act on Tuesday, a bill that ...").
+sentence describes the person. "What is Mic?" moves a sentence that describes the thing to the
+top the same way ("the digital news outlet Mic"), and is answered when there is one; when there
+is none it is decided as any other question is, since a thing is described in more ways than
+these ("The Senate passed the First Step Act on Tuesday, a bill that ...").
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from bot.people import FEMALE_WORDS, MALE_WORDS
 
 LOOKED_AT = 10  # the best-ranked passages looked through for a sentence that says who
 _NAME = r"[A-Z][\w.'\u2019-]*"
-_ASKED = re.compile(rf"^\s*(?i:who)\s+(?i:is|was)\s+(?P<name>{_NAME}(?:\s+{_NAME}){{0,4}})\s*\??\s*$")
+_ASKED = re.compile(
+    rf"^\s*(?P<what>(?i:who|what))\s+(?i:is|was)\s+(?:(?i:the)\s+)?(?P<name>{_NAME}(?:\s+{_NAME}){{0,4}})\s*\??\s*$"
+)
 # nouns that stand right before a name as its role ("the reality star Kim Kardashian West",
 # "attorney Shawn Holley", "her daughter Tretessa"); honorifics ("Ms.") and the words of titles
 # that are no role alone ("press", "senior", "former") are not among them
@@ -53,10 +57,17 @@ _ROLE = "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=Tru
 
 
 def asked_definition(question: str) -> str | None:
-    """The name a question asks to have described ("Who is Jared Kushner?" -> "Jared Kushner"),
-    or None ("What is ...?" is not read: a thing is described in too many ways)."""
+    """The name of a person a question asks to have described ("Who is Jared Kushner?" ->
+    "Jared Kushner"), or None."""
     found = _ASKED.match(question)
-    return found.group("name").rstrip(".") if found else None
+    return found.group("name").rstrip(".") if found and found.group("what").lower() == "who" else None
+
+
+def asked_thing(question: str) -> str | None:
+    """The name of a thing a question asks to have described ("What is Mic?" -> "Mic"; "What is
+    the Evening Post?" -> "Evening Post"), or None."""
+    found = _ASKED.match(question)
+    return found.group("name").rstrip(".") if found and found.group("what").lower() == "what" else None
 
 
 @lru_cache(maxsize=256)
@@ -112,11 +123,15 @@ class Descriptions:
         self.index = index
 
     def put_first(
-        self, name: str, rows: np.ndarray, positions: list[int]
+        self, question: str, rows: np.ndarray, positions: list[int]
     ) -> tuple[list[int], dict[int, Span]]:
-        """Candidates ranked ``positions`` (indices into the passage ``rows``, best first): the
-        first of the best LOOKED_AT that holds a sentence saying who ``name`` is moves to the
-        top, the others keep their order; with that sentence's span, by its index."""
+        """Candidates ranked ``positions`` (indices into the passage ``rows``, best first): for a
+        question asking who or what a name is, the first of the best LOOKED_AT that holds a
+        sentence saying so moves to the top, the others keep their order; with that sentence's
+        span, by its index (other questions: as they are)."""
+        name = asked_definition(question) or asked_thing(question)
+        if name is None:
+            return positions, {}
         forms = self.forms(name)
         passages = self.index.passages
         for at, i in enumerate(positions[:LOOKED_AT]):
@@ -127,9 +142,17 @@ class Descriptions:
                     return [i, *positions[:at], *positions[at + 1 :]], {i: Span(start, end)}
         return positions, {}
 
-    def says_who(self, name: str, row: int, span: Span) -> bool:
-        """The sentence ``span`` of passage ``row``'s article says who ``name`` is."""
-        return describes(self._text(row, span), name, self.forms(name))
+    def decides(self, question: str, row: int, span: Span) -> bool | None:
+        """Whether the answer sentence ``span`` of passage ``row`` answers the question, when
+        this rule decides it: "Who is X?" only if it says who X is; "What is X?" if it says
+        what X is (None: the answered decision's model decides)."""
+        person = asked_definition(question)
+        if person is not None:
+            return describes(self._text(row, span), person, self.forms(person))
+        thing = asked_thing(question)
+        if thing is not None and describes(self._text(row, span), thing, self.forms(thing)):
+            return True
+        return None
 
     def forms(self, name: str) -> tuple[str, ...]:
         """The other full names of the person a name means (bot.people), longest first."""

@@ -27,7 +27,7 @@ from bot.models import Answer, Hit, Passage, Span, Statement
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
 from bot.ranking.copies import group_rows, one_hit
-from bot.ranking.definitions import Descriptions, asked_definition
+from bot.ranking.definitions import Descriptions
 from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import COLUMN, MODES, order, score
 from bot.ranking.speakers import QuotedSpeakers
@@ -91,7 +91,7 @@ class Retriever:
         self._sentence_vectors = _plain(index.sentence_vectors)
         self._title_cache: dict[int, frozenset[int]] = {}
         self._speakers = QuotedSpeakers(index)
-        self._descriptions = Descriptions(index)
+        self.descriptions = Descriptions(index)
 
     # ------------------------------------------------------------ public
 
@@ -207,10 +207,10 @@ class Retriever:
         scores = score(found, self.weights, mode)
         answers = self._sentence_spans[found.sentences[scores.answer]]
         positions = order(scores, found.rows).tolist()
-        defined = asked_definition(question) if mode == "hybrid" else None
-        described: dict[int, Span] = {}  # "Who is X?": a passage that says who X is comes first
-        if defined is not None:
-            positions, described = self._descriptions.put_first(defined, found.rows, positions)
+        # "Who is X?", "What is X?": a passage that says who or what X is comes first
+        described: dict[int, Span] = {}
+        if mode == "hybrid":
+            positions, described = self.descriptions.put_first(question, found.rows, positions)
         scored = [
             ScoredPassage(
                 row=int(found.rows[i]),
@@ -230,9 +230,9 @@ class Retriever:
         for a named person's words and the answer sentence quotes only others (a wrong speaker)."""
         if self.words_of_another(question, top):
             return False
-        defined = asked_definition(question)
-        if defined is not None:  # "Who is X?": a sentence that says who X is, or no answer
-            return self._descriptions.says_who(defined, top.row, top.answer)
+        decided = self.descriptions.decides(question, top.row, top.answer)
+        if decided is not None:  # "Who is X?", "What is X?" (bot.ranking.definitions)
+            return decided
         decision = self.weights.decision
         if decision is None:
             return top.confidence >= self.weights.threshold
