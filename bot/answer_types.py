@@ -119,22 +119,3 @@ def decision_wanted(question: str) -> int:
 def decision_held(text: str, wanted: int) -> bool:
     """The text holds a value of a kind the question asks for (``wanted`` from decision_wanted)."""
     return any(wanted >> i & 1 and holds.search(text) for i, (_, holds) in enumerate(DECISION_TYPES))
-
-
-# "What did Trump tweet about Johnson?" asks for Trump's words: a sentence whose quotations are
-# all somebody else's ("BEST NEWS EVER!!!!" Kardashian wrote) does not answer it, however near
-# its words are (bot.ranking.retriever.Retriever.answers). The one asked is the capitalised
-# words between "what did" and the verb of saying; a role or a pronoun ("the star", "she") is
-# not read, since only a name can be told apart from a quotation's speaker with confidence.
-_SPEAKER_ASKED = re.compile(
-    r"^\s*(?i:what (?:did|does|do|has|had|would|will)) "
-    r"(?P<who>[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3})\s+"
-    r"(?i:say|said|tweet|tweeted|write|wrote|tell|told|post|posted|call|called)\b"
-)
-
-
-def asked_speaker(question: str) -> str | None:
-    """The name whose words the question asks for ("What did Sarah Sanders say ..." -> "Sarah
-    Sanders"), or None."""
-    found = _SPEAKER_ASKED.search(question)
-    return found.group("who") if found else None

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_types import asked_speaker
 from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
 from bot.models import Span
 from bot.questions import MAX_QUESTION_CHARS, clean_question
+from bot.ranking.speakers import asked_speaker
 from bot.replies import NOT_ANSWERED, answer_to_json, answer_to_text, marked_passage
 from tests.conftest import write_article
 

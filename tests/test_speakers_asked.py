@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_types import asked_speaker
 from bot.config import Settings
 from bot.embedding import load_embedder
 from bot.measure.case import read_jsonl
 from bot.measure.quote_queries import quotation_engine
-from bot.ranking.speakers import QuotedSpeakers
+from bot.ranking.speakers import QuotedSpeakers, asked_speaker
 from tests.conftest import DATA
 
 QUESTIONS = DATA / "speaker_questions.jsonl"

@@ -24,7 +24,7 @@ import numpy as np
 
 from bot.index import Index
 from bot.models import Span
-from bot.people import FEMALE_WORDS, MALE_WORDS
+from bot.people import FEMALE_WORDS, MALE_WORDS, NOT_NAMES
 
 LOOKED_AT = 10  # the best-ranked passages looked through for a sentence that says who
 _NAME = r"[A-Z][\w.'\u2019-]*"
@@ -107,13 +107,9 @@ def describes(sentence: str, name: str, others: tuple[str, ...] = ()) -> bool:
             before = _WORD_BEFORE.search(sentence, 0, found.start("m"))
             if before is None or " " in found.group("m") or before.group(1) in own:
                 return True
-            if before.group(1).lower() in ROLE_WORDS or before.group(1) in _OPENERS:
+            if before.group(1).lower() in ROLE_WORDS or before.group(1) in NOT_NAMES:
                 return True
     return False
-
-
-# capitalised words before a surname that are not a first name ("The", "Sen.", "Judge")
-_OPENERS = frozenset("The A An In On At And But Her His Their Our My Sen. Rep. Gov. Dr. Mr. Ms. Mrs.".split())
 
 
 class Descriptions:

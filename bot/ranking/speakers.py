@@ -1,6 +1,6 @@
 """A question for a named person's words is not answered with somebody else's.
 
-"What did Trump tweet about Johnson?" asks for Trump's words (bot.answer_types.asked_speaker);
+"What did Trump tweet about Johnson?" asks for Trump's words (``asked_speaker``);
 an answer sentence whose quotations are all another person's ("BEST NEWS EVER!!!!" Kardashian
 wrote) does not answer it, however near its words are: a wrong speaker is among the worst bugs
 this product can have. Each quotation's speaker was found when the index was built
@@ -10,11 +10,27 @@ counts against a sentence.
 
 from __future__ import annotations
 
-from bot.answer_types import asked_speaker
+import re
+
 from bot.index import Index
 from bot.index.tables import quotations_by_article
 from bot.models import Quotation, Span
 from bot.quote_search import speaker_matches
+
+# the one asked is the capitalised words between "what did" and a verb of saying; a role or a
+# pronoun ("the star", "she") is not read: only a name can be told apart from a speaker surely
+_SPEAKER_ASKED = re.compile(
+    r"^\s*(?i:what (?:did|does|do|has|had|would|will)) "
+    r"(?P<who>[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3})\s+"
+    r"(?i:say|said|tweet|tweeted|write|wrote|tell|told|post|posted|call|called)\b"
+)
+
+
+def asked_speaker(question: str) -> str | None:
+    """The name whose words the question asks for ("What did Sarah Sanders say ..." -> "Sarah
+    Sanders"), or None."""
+    found = _SPEAKER_ASKED.search(question)
+    return found.group("who") if found else None
 
 
 class QuotedSpeakers:
