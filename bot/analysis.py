@@ -1,8 +1,10 @@
 """Keyword analysis: text -> index terms for BM25 and for query-term coverage.
 
 Unicode NFKC and case folding, curly quotes folded, possessives dropped ("Johnson's" ->
-"johnson"), numbers kept whole ("2,000" -> "2000", "1996"), English stop words removed and
-Snowball (Porter2) stemming.
+"johnson"), numbers kept whole ("2,000" -> "2000", "1996"), British spellings folded into
+American ones ("offence" -> "offense", "programme" -> "program": breame's table), English stop
+words removed and Snowball (Porter2) stemming. TERM_RULES numbers these rules: an index built
+with others is rebuilt (bot.index.manifest.analysis_current).
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+# 2: British spellings folded into American ones
+TERM_RULES = 2
 
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {"would", "could", "should", "might", "must", "shall"}
 # numbers with separators ("2,000", "3.5"), then runs of letters and digits ("1996", "item7")
@@ -20,6 +26,10 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:'[^\W_]+)*")
 _WORD = re.compile(r"[^\W\d_]+")
 _CLITICS = frozenset({"s", "d", "ll", "ve", "re", "m"})
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+# a question in British English finds an article in American English and the other way round
+# (the case's coverage is both: "offence" and "offense", "sentencing programme" and "program");
+# both sides of every match pass through here, so only the British side needs the table
+_AMERICAN: dict[str, str] = BRITISH_ENGLISH_SPELLINGS
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +48,8 @@ def words(text: str) -> list[str]:
             out.append(token.replace(",", ""))
             continue
         base, _, suffix = token.partition("'")
-        out.append(base if suffix in _CLITICS else token.replace("'", ""))
+        word = base if suffix in _CLITICS else token.replace("'", "")
+        out.append(_AMERICAN.get(word) or word)
     return out
 
 

@@ -171,6 +171,38 @@ def test_an_article_title_counts_for_ranking_but_not_for_the_answered_decision(
     assert np.isclose(zebra.confidence, penguin.confidence)
 
 
+def test_a_british_spelling_finds_the_american_one_and_the_other_way_round(
+    tmp_path, fake_embedder: HashEmbedder
+) -> None:
+    """Keyword terms fold British spellings into American ones, on both sides of a match."""
+    import hashlib
+
+    from bot.analysis import terms
+    from bot.index import build_index, load_index
+    from bot.models import Article
+    from bot.ranking.retriever import Retriever
+
+    assert terms("offence organisations programme") == terms("offense organizations program")
+    assert terms("colourful hour four") == ["color", "hour", "four"]  # only the table's words
+    bodies = {
+        "a-us": "She was serving a life term for a first-time drug offense.",
+        "b-uk": "The defence programme of the organisation ended in the spring.",
+        "c-other": "The weather in Memphis was warm and dry on Sunday.",
+    }
+    articles = [
+        Article(doc_id=d, title="Notes", body=b, content_hash=hashlib.sha256(b.encode()).hexdigest())
+        for d, b in bodies.items()
+    ]
+    build_index(articles, fake_embedder, tmp_path / "index")
+    retriever = Retriever(load_index(tmp_path / "index", model=fake_embedder.name), fake_embedder)
+    for question, doc in (
+        ("What was her first offence?", "a-us"),
+        ("When did the defense program of the organization end?", "b-uk"),
+    ):
+        ranked = retriever.rank(question, fake_embedder.embed([question])[0], mode="keyword")
+        assert retriever.index.passages[ranked[0].row].doc_id == doc, question
+
+
 def test_the_retriever_ranks_by_the_formula_with_the_weights_it_was_given(engine: Engine) -> None:
     from bot.ranking.retriever import Retriever
     from bot.ranking.score import order, score

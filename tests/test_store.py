@@ -214,15 +214,16 @@ def test_sentence_kinds_are_stored_and_other_patterns_mean_a_rebuild(
     assert engine.index.sentence_types.tolist() == expected
 
 
-def test_a_build_made_under_older_sentence_rules_is_rebuilt_reusing_its_vectors(
-    settings: Settings, fake_embedder: HashEmbedder
+@pytest.mark.parametrize("rules", ["sentences", "term_rules"])
+def test_a_build_made_under_older_sentence_or_term_rules_is_rebuilt_reusing_its_vectors(
+    settings: Settings, fake_embedder: HashEmbedder, rules: str
 ) -> None:
     from bot.index import IndexFormatOutdated
 
     _build(settings, fake_embedder)
     _edit_manifest(
-        load_index(settings.index_dir).path, lambda m: m.pop("sentences")
-    )  # as before rules had a version
+        load_index(settings.index_dir).path, lambda m: m.pop(rules)
+    )  # as before the rules had a version (term rules: before British spellings were folded)
     with pytest.raises(IndexFormatOutdated, match="text analysis"):
         load_index(settings.index_dir)
     fake_embedder.calls = 0

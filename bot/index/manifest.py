@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import answer_types
 from bot.aliases import ALIASES_FILE, NO_ALIASES, Aliases
+from bot.analysis import TERM_RULES
 from bot.checksums import file_hash
 from bot.chunking import SENTENCE_RULES
 from bot.index.dense import ANN_FILE, SEARCH_KINDS
@@ -53,6 +54,7 @@ KNOWN_KEYS = frozenset(
         "answer_types",
         "sentences",
         "quotation_rules",
+        "term_rules",
         "question_encoder",
         "files",
     }
@@ -177,11 +179,13 @@ def check_files(path: Path, manifest: dict[str, Any]) -> None:
 
 
 def analysis_current(manifest: dict[str, Any]) -> bool:
-    """The build analysed its text as this version does (answer kinds, sentence rules)."""
+    """The build analysed its text as this version does (answer kinds, sentence, quotation and
+    keyword term rules)."""
     return (
         manifest.get("answer_types") == answer_types.SIGNATURE
         and manifest.get("sentences", 1) == SENTENCE_RULES
         and manifest.get("quotation_rules", 1) == QUOTATION_RULES
+        and manifest.get("term_rules", 1) == TERM_RULES
     )
 
 
@@ -229,6 +233,7 @@ def new_manifest(
         "answer_types": answer_types.SIGNATURE,
         "sentences": SENTENCE_RULES,
         "quotation_rules": QUOTATION_RULES,
+        "term_rules": TERM_RULES,
         **(extra or {}),
         "files": files,
     }
