@@ -2,9 +2,10 @@
 
 Unicode NFKC and case folding, curly quotes folded, possessives dropped ("Johnson's" ->
 "johnson"), numbers kept whole ("2,000" -> "2000", "1996"), British spellings folded into
-American ones ("offence" -> "offense", "programme" -> "program": breame's table), English stop
-words removed and Snowball (Porter2) stemming. TERM_RULES numbers these rules: an index built
-with others is rebuilt (bot.index.manifest.analysis_current).
+American ones ("offence" -> "offense", "programme" -> "program": breame's table), a prefix's
+hyphen dropped ("non-violent" -> "nonviolent"), English stop words removed and Snowball
+(Porter2) stemming. TERM_RULES numbers these rules: an index built with others is rebuilt
+(bot.index.manifest.analysis_current).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from functools import lru_cache
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
-# 2: British spellings folded into American ones
-TERM_RULES = 2
+# 2: British spellings folded into American ones; 3: a prefix's hyphen dropped
+TERM_RULES = 3
 
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {"would", "could", "should", "might", "must", "shall"}
 # numbers with separators ("2,000", "3.5"), then runs of letters and digits ("1996", "item7")
@@ -30,6 +31,9 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 # (the case's coverage is both: "offence" and "offense", "sentencing programme" and "program");
 # both sides of every match pass through here, so only the British side needs the table
 _AMERICAN: dict[str, str] = BRITISH_ENGLISH_SPELLINGS
+# ... and a word written with or without a prefix's hyphen is one word: "non-violent" and
+# "nonviolent" (both in the bundled article), "co-founded", "post-conviction", "re-elected"
+_PREFIX_HYPHEN = re.compile(r"\b(anti|co|multi|non|post|pre|re|semi)[-\u2010\u2011](?=[^\W\d_])")
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +46,7 @@ def _stemmer():
 def words(text: str) -> list[str]:
     """Folded words and numbers of a text, before stop words and stemming."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    folded = _PREFIX_HYPHEN.sub(r"\1", folded)
     out: list[str] = []
     for token in _TOKEN.findall(folded):
         if token[0].isdigit():

@@ -171,10 +171,11 @@ def test_an_article_title_counts_for_ranking_but_not_for_the_answered_decision(
     assert np.isclose(zebra.confidence, penguin.confidence)
 
 
-def test_a_british_spelling_finds_the_american_one_and_the_other_way_round(
+def test_british_spellings_and_prefix_hyphens_find_the_other_form(
     tmp_path, fake_embedder: HashEmbedder
 ) -> None:
-    """Keyword terms fold British spellings into American ones, on both sides of a match."""
+    """Keyword terms fold British spellings into American ones and drop a prefix's hyphen, on
+    both sides of a match."""
     import hashlib
 
     from bot.analysis import terms
@@ -184,10 +185,13 @@ def test_a_british_spelling_finds_the_american_one_and_the_other_way_round(
 
     assert terms("offence organisations programme") == terms("offense organizations program")
     assert terms("colourful hour four") == ["color", "hour", "four"]  # only the table's words
-    bodies = {
-        "a-us": "She was serving a life term for a first-time drug offense.",
-        "b-uk": "The defence programme of the organisation ended in the spring.",
-        "c-other": "The weather in Memphis was warm and dry on Sunday.",
+    # a prefix's hyphen is dropped, any other kept as a break between words
+    assert terms("non-violent co\u2010founded") == terms("nonviolent cofounded") == ["nonviol", "cofound"]
+    assert terms("first-time mid-1990s") == ["first", "time", "mid", "1990s"]
+    bodies = {  # the unrelated article first: a question matching nothing ranks it first
+        "a-other": "The weather in Memphis was warm and dry on Sunday.",
+        "b-us": "She was serving a life term for a first-time nonviolent drug offense.",
+        "c-uk": "The defence programme of the organisation ended in the spring.",
     }
     articles = [
         Article(doc_id=d, title="Notes", body=b, content_hash=hashlib.sha256(b.encode()).hexdigest())
@@ -196,8 +200,9 @@ def test_a_british_spelling_finds_the_american_one_and_the_other_way_round(
     build_index(articles, fake_embedder, tmp_path / "index")
     retriever = Retriever(load_index(tmp_path / "index", model=fake_embedder.name), fake_embedder)
     for question, doc in (
-        ("What was her first offence?", "a-us"),
-        ("When did the defense program of the organization end?", "b-uk"),
+        ("What was her offence?", "b-us"),
+        ("Was it non-violent?", "b-us"),
+        ("What became of the defense program?", "c-uk"),
     ):
         ranked = retriever.rank(question, fake_embedder.embed([question])[0], mode="keyword")
         assert retriever.index.passages[ranked[0].row].doc_id == doc, question
