@@ -56,18 +56,24 @@ ROLE_WORDS = (
 _ROLE = "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=True))
 
 
+def _asked(question: str) -> tuple[str, str] | None:
+    """("who" or "what", the name) of a question asking to have a name described, or None."""
+    found = _ASKED.match(question)
+    return (found.group("what").lower(), found.group("name").rstrip(".")) if found else None
+
+
 def asked_definition(question: str) -> str | None:
     """The name of a person a question asks to have described ("Who is Jared Kushner?" ->
     "Jared Kushner"), or None."""
-    found = _ASKED.match(question)
-    return found.group("name").rstrip(".") if found and found.group("what").lower() == "who" else None
+    asked = _asked(question)
+    return asked[1] if asked and asked[0] == "who" else None
 
 
 def asked_thing(question: str) -> str | None:
     """The name of a thing a question asks to have described ("What is Mic?" -> "Mic"; "What is
     the Evening Post?" -> "Evening Post"), or None."""
-    found = _ASKED.match(question)
-    return found.group("name").rstrip(".") if found and found.group("what").lower() == "what" else None
+    asked = _asked(question)
+    return asked[1] if asked and asked[0] == "what" else None
 
 
 @lru_cache(maxsize=256)
@@ -125,9 +131,10 @@ class Descriptions:
         question asking who or what a name is, the first of the best LOOKED_AT that holds a
         sentence saying so moves to the top, the others keep their order; with that sentence's
         span, by its index (other questions: as they are)."""
-        name = asked_definition(question) or asked_thing(question)
-        if name is None:
+        asked = _asked(question)
+        if asked is None:
             return positions, {}
+        name = asked[1]
         forms = self.forms(name)
         passages = self.index.passages
         for at, i in enumerate(positions[:LOOKED_AT]):
@@ -142,13 +149,12 @@ class Descriptions:
         """Whether the answer sentence ``span`` of passage ``row`` answers the question, when
         this rule decides it: "Who is X?" only if it says who X is; "What is X?" if it says
         what X is (None: the answered decision's model decides)."""
-        person = asked_definition(question)
-        if person is not None:
-            return describes(self._text(row, span), person, self.forms(person))
-        thing = asked_thing(question)
-        if thing is not None and describes(self._text(row, span), thing, self.forms(thing)):
-            return True
-        return None
+        asked = _asked(question)
+        if asked is None:
+            return None
+        what, name = asked
+        said = describes(self._text(row, span), name, self.forms(name))
+        return said if what == "who" else (True if said else None)
 
     def forms(self, name: str) -> tuple[str, ...]:
         """The other full names of the person a name means (bot.people), longest first."""
