@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -82,6 +82,33 @@ def terms(text: str) -> list[str]:
     stems = _stemmer().stemWords([w for w in kept if not w[0].isdigit()])
     it = iter(stems)
     return [w if w[0].isdigit() else next(it) for w in kept]
+
+
+def recased(question: str, names: Collection[str]) -> str:
+    """A question typed all in lower case or all in capitals ("who is jared kushner"), with
+    the words the corpus always capitalises capitalised ("Who is Jared Kushner"), and its first
+    letter; any other question as it is (its capitals are the asker's own and say more).
+
+    Keyword matching and the model's vectors ignore case; the rules that read names from a
+    question's capitals (who is described, whose words are asked for, a name the corpus does
+    not know) would otherwise see none in a question typed on a phone.
+    """
+    letters = [c for c in question if c.isalpha()]
+    if not letters:
+        return question
+    all_capitals = not any(c.islower() for c in letters)
+    if not all_capitals and any(c.isupper() for c in letters[1:]):
+        return question
+    base = question.lower() if all_capitals else question
+
+    def as_written(match: re.Match[str]) -> str:
+        word = match.group()
+        found = terms(word)
+        return word[:1].upper() + word[1:] if found and all(t in names for t in found) else word
+
+    out = _WORD.sub(as_written, base)
+    first = next((i for i, c in enumerate(out) if c.isalpha()), None)
+    return out if first is None else out[:first] + out[first].upper() + out[first + 1 :]
 
 
 def question_names(question: str) -> set[str]:

@@ -89,6 +89,11 @@ def test_who_is_x_is_answered_by_the_sentence_that_says_who(
     assert not retriever.ask("Who is Jordan Lee?", k=3).answered  # named, never said who
     answer = retriever.ask("What is the Ledger?", k=3)
     assert answer.answered and answer.hits[0].answer_text.startswith("The Ledger, a weekly paper")
+    # typed without capitals, or all in capitals, the same question (bot.analysis.recased)
+    for typed in ("who is marcus bell", "WHO IS MARCUS BELL?", "what is the ledger"):
+        answer = retriever.ask(typed, k=3)
+        assert answer.answered and answer.hits[0].answer_text.startswith(("Marcus Bell is", "The Ledger,"))
+        assert answer.question == typed  # shown as typed
 
 
 @pytest.mark.model

@@ -171,6 +171,28 @@ def test_an_article_title_counts_for_ranking_but_not_for_the_answered_decision(
     assert np.isclose(zebra.confidence, penguin.confidence)
 
 
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("who is jared kushner", "Who is Jared Kushner"),
+        ("WHO IS JARED KUSHNER?", "Who is Jared Kushner?"),
+        ("what did the white house say about kim's tweet", "What did the White House say about Kim's tweet"),
+        ("  what is mic?", "  What is Mic?"),
+        # capitals of the asker's own are kept, even where they are not the corpus's
+        ("who is jared Kushner", "who is jared Kushner"),
+        ("Who is Mr. kushner", "Who is Mr. kushner"),
+        ("how long was she in prison", "How long was she in prison"),  # no name
+        ("1996?", "1996?"),
+        ("", ""),
+    ],
+)
+def test_a_question_typed_without_capitals_is_read_with_the_corpus_names(typed: str, read: str) -> None:
+    from bot.analysis import recased, terms
+
+    names = frozenset(t for w in ("Jared", "Kushner", "White", "House", "Kim", "Mic") for t in terms(w))
+    assert recased(typed, names) == read
+
+
 def test_british_spellings_and_prefix_hyphens_find_the_other_form(
     tmp_path, fake_embedder: HashEmbedder
 ) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.analysis import recased
 from bot.index import Index
 from bot.measure.beir import read_answers, read_beir
 from bot.questions import make_question
@@ -65,9 +66,10 @@ def top_passage(
     cleaned, _ = make_question(question)
     if cleaned is None:
         return None
-    vector = retriever.embedder.embed([cleaned.text])[0]
-    ranked = retriever.rank(cleaned.text, vector, limit=1, only=only)
-    return (cleaned.text, ranked[0]) if ranked else None
+    text = recased(cleaned.text, retriever.index.names)
+    vector = retriever.embedder.embed([text])[0]
+    ranked = retriever.rank(text, vector, limit=1, only=only)
+    return (text, ranked[0]) if ranked else None
 
 
 def top_evidence(retriever: Retriever, question: str, only: np.ndarray | None = None) -> np.ndarray | None:

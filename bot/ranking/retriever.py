@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from bot.analysis import form_terms, load_reference, question_names, reference_weights, terms
+from bot.analysis import form_terms, load_reference, question_names, recased, reference_weights, terms
 from bot.answer_types import VALUE_KINDS, decision_held, decision_wanted, wanted_types
 from bot.embedding import Embedder
 from bot.index import Index
@@ -44,8 +44,7 @@ class ScoredPassage:
     score: float
     confidence: float
     answer: Span
-    # the answered decision's features (bot.ranking.decision): on the top passage only, the one
-    # the decision is made on
+    # the answered decision's features (bot.ranking.decision), on the top passage only
     evidence: tuple[float, ...] = ()
 
 
@@ -116,6 +115,7 @@ class Retriever:
             question = cleaned
         if not self.index.passages:
             return Answer(question=question.raw, answered=False, hits=())
+        question = Question(question.raw, recased(question.text, self.index.names))  # "who is x": "Who is X"
         w = self.weights
         key = (question.text.casefold(), k, w, sources)
         with self._cache_lock:
@@ -185,14 +185,14 @@ class Retriever:
         only: np.ndarray | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[ScoredPassage]:
-        """Candidate passages for a cleaned question, best first (the first ``limit`` of them).
-
-        ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine only) and "keyword"
-        (BM25 only) exist to measure it against (python -m bot.eval beir --mode). ``only``: the
-        rows the candidates are taken from (all rows when None).
+        """Candidate passages for a cleaned question (read as ``recased``), best first (the first
+        ``limit`` of them). ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine
+        only) and "keyword" (BM25 only) exist to measure it against (python -m bot.eval beir
+        --mode). ``only``: the rows the candidates are taken from (all rows when None).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        question = recased(question, self.index.names)
         clock = _Clock(timings)
         found = self.features(
             question,
