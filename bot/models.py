@@ -174,3 +174,6 @@ class Answer:
     # the sources differ: the values the hits' answer sentences state that cannot all be true
     # (two or more, each cited), else empty (bot.ranking.differ)
     differ: tuple[Statement, ...] = ()
+    # the outlets the question names ("According to the Valley Gazette, ..."), which alone it was
+    # answered from (bot.ranking.context), else empty
+    outlets: tuple[str, ...] = ()

@@ -31,6 +31,7 @@ RELATED_NOTE = "These passages are related (not an answer)"
 NO_QUOTES = "No quotation in the sources matches."
 UNKNOWN_SPEAKER = "speaker unknown"
 DIFFER_LABEL = "The sources differ:"
+NAMED_LABEL = "Answered from the source the question names:"
 
 
 def _verbatim(hits: Iterable[_H]) -> list[_H]:
@@ -118,6 +119,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     }
     if answer.message:
         record["message"] = answer.message
+    if answer.outlets:  # added only when the question names outlets: every other key stays
+        record["named_sources"] = list(answer.outlets)
     return record
 
 
@@ -155,6 +158,8 @@ def answer_to_text(answer: Answer) -> str:
         return answer.message
     hits = shown_hits(answer)
     lines = [f"Q: {answer.question}"]
+    if answer.outlets:
+        lines.append(f"{NAMED_LABEL} {', '.join(answer.outlets)}")
     if not answer.answered:
         lines.append(NOT_ANSWERED)
         if hits:
@@ -308,7 +313,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
             )
             for h in hits[:2]
         )
-        content = f"**Q:** {question}\n{NOT_ANSWERED}"
+        content = f"**Q:** {question}{_named(answer)}\n{NOT_ANSWERED}"
         if embeds:
             content += " " + RELATED_NOTE
         return fit(ReplySpec(content=content, embeds=embeds, links=_links([h.article for h in hits[:2]])))
@@ -323,7 +328,7 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
         )
         for h in shown
     )
-    label = f"**Q:** {question}" + (f" (more, page {page + 1})" if page else "")
+    label = f"**Q:** {question}" + (f" (more, page {page + 1})" if page else "") + _named(answer)
     differ = shown_differ(answer)
     if differ and not page:
         label += f"\n{DIFFER_LABEL} " + "; ".join(escape_markdown(clip(stated_where(s), 300)) for s in differ)
@@ -335,6 +340,13 @@ def ask_reply(answer: Answer, *, footer: str, page: int = 0, per_page: int = 3) 
             more=len(hits) > (page + 1) * per_page,
         )
     )
+
+
+def _named(answer: Answer) -> str:
+    """The line that says which outlets the question named and was answered from, or ""."""
+    if not answer.outlets:
+        return ""
+    return f"\n{NAMED_LABEL} " + escape_markdown(clip(", ".join(answer.outlets), 300))
 
 
 def _quoted(hit: Hit, *, bold: bool) -> str:

@@ -8,6 +8,7 @@ stands for all of its articles.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -37,6 +38,62 @@ def match_sources(articles: Iterable[Article], wanted: str) -> list[Article]:
         return exact
     words = key.split()
     return [a for a in articles if all(w in f"{_fold(a.outlet)} {_fold(a.title)}" for w in words)]
+
+
+class NamedOutlets:
+    """The outlets a question names ("According to the Valley Gazette, how long ..."): each
+    outlet of the corpus as a phrase of whole words, a leading "The" optional; one of two words
+    or more in any letter case, a one-word outlet only as it is written and not as the
+    question's first word ("What does Reason say?", never "the reason"), since a single word is
+    far more often a word than the outlet."""
+
+    def __init__(self, outlets: Iterable[str | None]) -> None:
+        self._by_fold: dict[str, str] = {}
+        self._by_word: dict[str, str] = {}
+        for outlet in {o for o in outlets if o and o.strip()}:
+            phrase = " ".join(outlet.split())
+            phrase = phrase[4:] if phrase.casefold().startswith("the ") and len(phrase) > 4 else phrase
+            if " " in phrase:
+                self._by_fold[phrase.casefold()] = outlet
+            else:
+                self._by_word[phrase] = outlet
+        self._folded = _alternation(self._by_fold, re.IGNORECASE)
+        self._words = _alternation(self._by_word, 0)
+
+    def named(self, question: str) -> tuple[list[str], str]:
+        """The outlets the question names, in the order it names them, and the question without
+        them (nor an "according to" or "the" before them): what it asks of their articles."""
+        found: dict[str, None] = {}
+        spans: list[tuple[int, int]] = []
+        first = re.match(r"\W*", question)
+        opening = first.end() if first else 0
+        for pattern, table, key in (
+            (self._folded, self._by_fold, str.casefold),
+            (self._words, self._by_word, str),
+        ):
+            for match in pattern.finditer(question) if pattern is not None else ():
+                if table is self._by_word and match.start("outlet") == opening:
+                    continue
+                found[table[key(" ".join(match.group("outlet").split()))]] = None
+                spans.append(match.span())
+        rest = question
+        for start, end in sorted(spans, reverse=True):
+            rest = rest[:start] + " " + rest[end:]
+        rest = re.sub(r"\s+([,.?!;:])", r"\1", " ".join(rest.split()))
+        rest = re.sub(r"[,;:]+(?=[.?!]|$)", "", rest).lstrip(" ,;:")  # "..., according to X?"
+        return list(found), rest[:1].upper() + rest[1:] if question[:1].isupper() else rest
+
+
+def _alternation(phrases: dict[str, str], flags: int) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = sorted(phrases, key=len, reverse=True)  # the longest outlet first
+    body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in alternatives)
+    return re.compile(
+        r"(?:(?i:according\s+to)\s+)?(?:(?i:the)\s+)?"
+        rf"(?<![\w'\u2019])(?P<outlet>{body})(?:['\u2019]s)?(?![\w'\u2019-])",
+        flags,
+    )
 
 
 def source_choices(articles: Sequence[Article], typed: str) -> list[tuple[str, str]]:

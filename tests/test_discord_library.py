@@ -1,5 +1,6 @@
 """The real discord.py client against the fake Discord, serving the team's test library:
-"also in", "The sources differ:", ``source:`` with its autocomplete, and /sources in pages."""
+"also in", "The sources differ:", ``source:`` with its autocomplete, an outlet named in the
+question, and /sources in pages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.add import main as add
-from bot.replies import DIFFER_LABEL
+from bot.replies import DIFFER_LABEL, NAMED_LABEL
 from tests.fake_discord import buttons
 from tests.library import SOURCES
 from tests.test_discord import Harness, _assert_clean, running_bot
@@ -101,6 +102,23 @@ def test_source_narrows_the_answer_and_is_offered_while_typing(library: Harness)
     _assert_clean(unknown)
     (message,) = unknown.messages()[-1:]
     assert message["content"].startswith("No source matches 'The Moon Times'") and message["flags"] & 64
+
+
+def test_an_outlet_the_question_names_is_answered_from_and_said(library: Harness) -> None:
+    inter = library.do(
+        library.fake.command(
+            "ask",
+            {"question": "According to the Evening Post, when was Johnson's sentence commuted?"},
+            user_id="800000000000000404",
+        )
+    )
+    _assert_clean(inter)
+    reply = inter.followups[0]
+    content = _shown(reply["content"])
+    assert content.startswith("**Q:** According to the Evening Post, when")  # as typed
+    assert f"\n{NAMED_LABEL} The Evening Post" in content
+    assert DIFFER_LABEL not in content  # one source cannot differ
+    assert reply["embeds"] and all(_fields(e)["Source"] == "The Evening Post" for e in reply["embeds"])
 
 
 def test_sources_lists_every_article_in_pages(library: Harness) -> None:

@@ -13,7 +13,7 @@ import pytest
 from bot.config import Settings
 from bot.engine import open_engine
 from bot.measure.library import build_corpus, read_questions, score_library
-from bot.replies import DIFFER_LABEL
+from bot.replies import DIFFER_LABEL, NAMED_LABEL
 from tests.conftest import ROOT, TEST_MODEL, run_module
 from tests.library import LIBRARY, SOURCES
 
@@ -67,6 +67,33 @@ def test_source_narrows_the_answer_and_sources_lists_the_library(library_env: di
     assert all(row["passages"] >= 3 for row in listing)
     text = run_module(["bot.ask", "--sources"], library_env).stdout
     assert text.startswith("13 source articles:") and "Capital Wire, by Dana Reyes, 2018-06-06" in text
+
+
+def test_a_question_that_names_an_outlet_is_answered_from_it(library_env: dict[str, str]) -> None:
+    """ "According to The Evening Post, ..." is asked of that outlet's articles alone, without
+    its name (which would otherwise favour a line that only names the outlet), and so no
+    "sources differ" is made from other outlets' values; the question is echoed as typed."""
+    for question in (
+        "According to the Evening Post, when was Johnson's sentence commuted?",
+        "when was johnson's sentence commuted, according to the evening post",
+    ):
+        record = json.loads(run_module(["bot.ask", "--json", question], library_env).stdout)
+        assert record["question"] == question and record["named_sources"] == ["The Evening Post"]
+        assert record["hits"] and {h["outlet"] for h in record["hits"]} == {"The Evening Post"}
+        assert record["disagreement"] == []
+    both = "When was Johnson's sentence commuted, according to the Evening Post and the Valley Gazette?"
+    record = json.loads(run_module(["bot.ask", "--json", both], library_env).stdout)
+    assert {h["outlet"] for h in record["hits"]} <= {"The Evening Post", "Valley Gazette"}
+    assert {d["outlet"] for d in record["disagreement"]} == {"The Evening Post", "Valley Gazette"}
+    text = run_module(["bot.ask", "According to the Evening Post, when was it commuted?"], library_env)
+    assert text.stdout.splitlines()[1] == f"{NAMED_LABEL} The Evening Post"
+    plain = json.loads(run_module(["bot.ask", "--json", "When was it commuted?"], library_env).stdout)
+    assert "named_sources" not in plain  # a key added only when the question names an outlet
+    chosen = run_module(
+        ["bot.ask", "--json", "--source", "Valley Gazette", "When did the Evening Post say it was commuted?"],
+        library_env,
+    )
+    assert {h["outlet"] for h in json.loads(chosen.stdout)["hits"]} == {"Valley Gazette"}  # a choice wins
 
 
 @pytest.mark.model

@@ -193,6 +193,40 @@ def test_a_question_typed_without_capitals_is_read_with_the_corpus_names(typed: 
     assert recased(typed, names) == read
 
 
+@pytest.mark.parametrize(
+    ("question", "outlets", "rest"),
+    [
+        (
+            "According to the Valley Gazette, how long had she served?",
+            ["The Valley Gazette"],
+            "How long had she served?",
+        ),
+        (
+            "how long had she served, according to the valley gazette",
+            ["The Valley Gazette"],
+            "how long had she served",
+        ),
+        ("What was in the Evening Post's story?", ["The Evening Post"], "What was in story?"),
+        (
+            "Did the Evening Post and the Valley Gazette agree?",
+            ["The Evening Post", "The Valley Gazette"],
+            "Did and agree?",
+        ),
+        ("What does Reason say about it?", ["Reason"], "What does say about it?"),
+        # a one-word outlet only as it is written, and not as the first word
+        ("What was the reason for it?", [], "What was the reason for it?"),
+        ("Reason enough to free her?", [], "Reason enough to free her?"),
+        ("What did the Gazette say?", [], "What did the Gazette say?"),  # not the whole name
+        ("What do the Evening Posts say?", [], "What do the Evening Posts say?"),
+    ],
+)
+def test_the_outlets_a_question_names(question: str, outlets: list[str], rest: str) -> None:
+    from bot.source_choice import NamedOutlets
+
+    named = NamedOutlets(["The Valley Gazette", "The Evening Post", "Reason", None, " "])
+    assert named.named(question) == (outlets, rest)
+
+
 def test_british_spellings_and_prefix_hyphens_find_the_other_form(
     tmp_path, fake_embedder: HashEmbedder
 ) -> None:

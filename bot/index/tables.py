@@ -38,6 +38,7 @@ class ArticleStore(Mapping[str, Article]):
         self._places: dict[str, tuple[int, int]] = {}
         # each article's title, outlet and author: a passage's context when it is ranked
         self.contexts: list[str] = []
+        self.outlets: list[str | None] = []  # each article's outlet (a question may name it)
         lengths: list[int] = []
         pos = 0
         while pos < size:
@@ -50,6 +51,7 @@ class ArticleStore(Mapping[str, Article]):
                     raise ValueError(f"article {article.doc_id!r} appears twice")
                 self._places[article.doc_id] = (pos, end)
                 self.contexts.append(" ".join(filter(None, (article.title, article.outlet, article.author))))
+                self.outlets.append(article.outlet)
                 lengths.append(len(article.body))
                 if each is not None:
                     each(article)

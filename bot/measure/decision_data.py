@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.analysis import recased
 from bot.index import Index
 from bot.measure.beir import read_answers, read_beir
 from bot.questions import make_question
@@ -66,7 +65,10 @@ def top_passage(
     cleaned, _ = make_question(question)
     if cleaned is None:
         return None
-    text = recased(cleaned.text, retriever.index.names)
+    reading = retriever.read(cleaned.text)
+    text, sources = reading.text, reading.sources
+    if only is None and sources is not None:  # "According to the Valley Gazette, ...", as ask reads it
+        only = retriever.rows_of(sources)
     vector = retriever.embedder.embed([text])[0]
     ranked = retriever.rank(text, vector, limit=1, only=only)
     return (text, ranked[0]) if ranked else None

@@ -24,8 +24,11 @@ def question_features(retriever: Retriever, question: str) -> Features | None:
     cleaned, _ = make_question(question)
     if cleaned is None:
         return None
-    vector = retriever.embedder.embed([cleaned.text])[0]
-    return retriever.features(cleaned.text, vector, candidates=retriever.weights.candidates)
+    reading = retriever.read(cleaned.text)  # as Retriever.ask reads it
+    text, sources = reading.text, reading.sources
+    vector = retriever.embedder.embed([text])[0]
+    only = retriever.rows_of(sources) if sources is not None else None
+    return retriever.features(text, vector, candidates=retriever.weights.candidates, only=only)
 
 
 def candidate_group(retriever: Retriever, question: str, answers: Callable[[int], bool]) -> Group | None:

@@ -26,6 +26,7 @@ from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span, Statement
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
+from bot.ranking.context import ArticleContext, Reading
 from bot.ranking.copies import group_rows, one_hit
 from bot.ranking.definitions import Descriptions
 from bot.ranking.differ import asked_kind, disagreement
@@ -88,7 +89,7 @@ class Retriever:
         self._term_rows = np.asarray(index.sentence_term_rows, dtype=np.int64)
         self._vectors = _plain(index.vectors)
         self._sentence_vectors = _plain(index.sentence_vectors)
-        self._title_cache: dict[int, frozenset[int]] = {}
+        self.context = ArticleContext(index, self._vocab, self._article_of)
         self._speakers = QuotedSpeakers(index)
         self.descriptions = Descriptions(index)
 
@@ -115,7 +116,8 @@ class Retriever:
             question = cleaned
         if not self.index.passages:
             return Answer(question=question.raw, answered=False, hits=())
-        question = Question(question.raw, recased(question.text, self.index.names))  # "who is x": "Who is X"
+        reading = self.read(question.text, sources)
+        question, sources = Question(question.raw, reading.text), reading.sources
         w = self.weights
         key = (question.text.casefold(), k, w, sources)
         with self._cache_lock:
@@ -133,7 +135,7 @@ class Retriever:
             question.text,
             query,
             limit=COPIES_LOOKED_AT * max(k, 1),
-            only=self._rows_of(sources),
+            only=self.rows_of(sources),
             timings=timings,
         )
         answered = bool(ranked) and self.answers(question.text, ranked[0])
@@ -166,13 +168,22 @@ class Retriever:
                 g for g in groups[: min(k, w.max_related)] if ranked[g[0]].confidence >= w.related_floor
             ]
             hits = tuple(one_hit([self._hit(ranked[i]) for i in g]) for g in groups)
-        answer = Answer(question=question.raw, answered=answered, hits=hits, differ=differ)
+        answer = Answer(question.raw, answered, hits, differ=differ, outlets=reading.outlets)
         if self._cache_size:
             with self._cache_lock:
                 self._cache[key] = answer
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return answer
+
+    def read(self, question: str, sources: frozenset[str] | None = None) -> Reading:
+        """A cleaned question as it is searched, and the articles it is asked of: typed without
+        capitals, read with the corpus's ("who is x": "Who is X", ``recased``); naming outlets,
+        asked of their articles without their names ("According to the Valley Gazette, how long
+        ...": "How long ..."), unless ``sources`` were chosen."""
+        text = recased(question, self.index.names)
+        named = self.context.named_sources(text) if sources is None else None
+        return named or Reading(text, sources)
 
     def rank(
         self,
@@ -313,7 +324,7 @@ class Retriever:
         in_sentence = self._sentences_holding(ids, sentences)
         focus_columns = [j for j, t in enumerate(known) if t in focus]
         # for ranking, a passage also holds its article's title, outlet and author (its context)
-        with_title = in_passage | self._titles_holding(ids, rows)
+        with_title = in_passage | self.context.holding(ids, rows)
         asked_columns = [j for j, t in enumerate(known) if t in asked]
         decided_columns = [j for j, t in enumerate(known) if t in decided]
         ref = np.array([reference.get(t, 0.0) for t in known], dtype=np.float64)
@@ -352,25 +363,6 @@ class Retriever:
         )
 
     # ------------------------------------------------------------ helpers
-
-    def _titles_holding(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """(candidates, terms): the title of the candidate's article holds the term."""
-        wanted = ids.tolist()
-        articles, inverse = np.unique(self._article_of[rows], return_inverse=True)
-        table = np.array(
-            [[t in self._title_terms(a) for t in wanted] for a in articles.tolist()], dtype=bool
-        ).reshape(len(articles), len(wanted))
-        return table[inverse]
-
-    def _title_terms(self, article: int) -> frozenset[int]:
-        """The vocabulary ids of the keyword terms of an article's title, outlet and author (a
-        question may name its source: "according to The Evening Post"), once per article."""
-        found = self._title_cache.get(article)
-        if found is None:
-            context = self.index.articles.contexts[article]
-            found = frozenset(self._vocab[t] for t in terms(context) if t in self._vocab)
-            self._title_cache[article] = found
-        return found
 
     def _sentences_holding(self, ids: np.ndarray, sentences: np.ndarray) -> np.ndarray:
         """(sentences, terms): the sentence holds the term (term ids stored with the index)."""
@@ -412,7 +404,7 @@ class Retriever:
             picked.update(int(only[i]) for i in np.argpartition(-within, count)[:count] if within[i] > 0)
         return np.array(sorted(picked), dtype=np.int64)
 
-    def _rows_of(self, sources: frozenset[str] | None) -> np.ndarray | None:
+    def rows_of(self, sources: frozenset[str] | None) -> np.ndarray | None:
         """The passage rows of the articles ``sources`` (None: every row)."""
         if sources is None:
             return None
