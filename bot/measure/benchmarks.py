@@ -64,7 +64,8 @@ def run_benchmark(
     data = read_beir(directory)
     retriever = retriever or Retriever(index, embedder)
     qids = list(data.queries)
-    cleaned = [clean_question(data.queries[q])[0] or data.queries[q] for q in qids]
+    # each question as the bot reads it (Retriever.read: letter case; a benchmark names no outlet)
+    cleaned = [retriever.read(clean_question(data.queries[q])[0] or data.queries[q]).text for q in qids]
     # one question at a time, as the bot embeds them (the question encoder, not a batch)
     vectors = [embedder.embed([q])[0] for q in cleaned]
     results: dict[str, Any] = {"dataset": directory.name, "queries": len(qids), "modes": {}}

@@ -154,7 +154,8 @@ def squad_ranking(retriever: Retriever, squad: Path, count: int) -> dict[str, fl
         cleaned, _ = make_question(data.queries[qid])
         if cleaned is None:
             continue
-        ranked = retriever.rank(cleaned.text, retriever.embedder.embed([cleaned.text])[0], limit=30)
+        text = retriever.read(cleaned.text).text  # as Retriever.ask reads it
+        ranked = retriever.rank(text, retriever.embedder.embed([text])[0], limit=30)
         docs = list(dict.fromkeys(index.passages.doc_id(p.row) for p in ranked))[:10]
         gold = set(data.qrels[qid])
         ideal = sum(1 / math.log2(i + 2) for i in range(min(len(gold), 10)))

@@ -57,14 +57,19 @@ class ArticleContext:
     def named_sources(self, question: str) -> Reading | None:
         """The question asked of the articles of the outlets it names, without their names
         (None: it names no outlet, or nothing else)."""
-        outlets, rest = self._outlets.named(question)
+        named, articles_of = self._outlets
+        outlets, rest = named.named(question)
         if not outlets or not any(c.isalpha() for c in rest):
             return None
-        articles = self.index.articles
-        chosen = frozenset(d for d, o in zip(articles, articles.outlets, strict=True) if o in outlets)
-        return Reading(rest, chosen, tuple(outlets))
+        return Reading(rest, frozenset().union(*(articles_of[o] for o in outlets)), tuple(outlets))
 
     @cached_property
-    def _outlets(self) -> NamedOutlets:
-        """Made on the first question, not with the index (a large corpus has many articles)."""
-        return NamedOutlets(self.index.articles.outlets)
+    def _outlets(self) -> tuple[NamedOutlets, dict[str, frozenset[str]]]:
+        """The corpus's outlets and each one's articles: made on the first question, not with
+        the index (a large corpus has many articles)."""
+        articles = self.index.articles
+        of: dict[str, set[str]] = {}
+        for doc, outlet in zip(articles, articles.outlets, strict=True):
+            if outlet:
+                of.setdefault(outlet, set()).add(doc)
+        return NamedOutlets(of), {o: frozenset(docs) for o, docs in of.items()}

@@ -196,14 +196,13 @@ class Retriever:
         only: np.ndarray | None = None,
         timings: dict[str, float] | None = None,
     ) -> list[ScoredPassage]:
-        """Candidate passages for a cleaned question (read as ``recased``), best first (the first
+        """Candidate passages for a question as ``read`` gives it, best first (the first
         ``limit`` of them). ``mode`` "hybrid" is the product's ranking; "dense" (passage cosine
         only) and "keyword" (BM25 only) exist to measure it against (python -m bot.eval beir
         --mode). ``only``: the rows the candidates are taken from (all rows when None).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        question = recased(question, self.index.names)
         clock = _Clock(timings)
         found = self.features(
             question,
