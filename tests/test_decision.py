@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,6 +94,24 @@ def test_the_committed_model_is_small_and_names_the_features_it_was_fitted_on() 
     decision_from_json(data)
     with pytest.raises(ValueError, match="other features"):
         decision_from_json({**data, "features": ["x"]})
+
+
+def test_a_fitted_file_for_other_features_is_not_used_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feature added since the fit (or a damaged file) leaves the hand formula deciding and
+    ranking, with one line each, rather than every command failing at import, bot.fit too."""
+    from bot.ranking import decision, ranker
+
+    stale = tmp_path / "decision.json"
+    stale.write_text(json.dumps({**json.loads(MODEL_FILE.read_text(encoding="utf-8")), "features": ["x"]}))
+    monkeypatch.setattr(decision, "MODEL_FILE", stale)
+    assert decision.fitted_decision.__wrapped__() is None
+    damaged = tmp_path / "ranker.json"
+    damaged.write_text('{"features": [', encoding="utf-8")
+    assert ranker._fitted(damaged, ranker.RANK_FEATURES) is None
+    lines = [r.getMessage() for r in caplog.records if r.name == "casebot"]
+    assert len(lines) == 2 and "decision.json not used" in lines[0] and "ranker.json not used" in lines[1]
 
 
 def test_the_words_asking_for_a_kind_of_answer_are_not_its_focus() -> None:

@@ -13,6 +13,7 @@ bytes, loaded once.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,10 +83,16 @@ def decision_from_json(data: dict) -> Decision:
 
 @lru_cache(maxsize=1)
 def fitted_decision() -> Decision | None:
-    """The committed model (None when there is none: the hand threshold decides)."""
+    """The committed model (None when there is none, or, with one line logged, when it is not
+    one for these features: the hand threshold decides, and python -m bot.fit can refit it)."""
     if not MODEL_FILE.exists():
         return None
-    return decision_from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    try:
+        return decision_from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # fitted on other features, damaged
+        why = f"{MODEL_FILE.name} not used ({exc}): the hand threshold decides"
+        logging.getLogger("casebot").warning(why)
+        return None
 
 
 def fit_logistic(

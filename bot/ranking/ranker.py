@@ -17,6 +17,7 @@ formula). The answer sentence within a passage is ranked the same way (``SENTENC
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -191,9 +192,16 @@ def ranker_from_json(data: dict[str, Any], features: tuple[str, ...] = RANK_FEAT
 
 @lru_cache(maxsize=3)
 def _fitted(path: Path, features: tuple[str, ...]) -> LinearRanker | None:
+    """The ranking in ``path``; None, with one line logged, when it is not one for these
+    features (a feature added since its fit, a damaged file): the hand formula ranks then,
+    and ``python -m bot.fit`` can run to refit it."""
     if not path.is_file():
         return None
-    return ranker_from_json(json.loads(path.read_text(encoding="utf-8")), features)
+    try:
+        return ranker_from_json(json.loads(path.read_text(encoding="utf-8")), features)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logging.getLogger("casebot").warning("%s not used (%s): the hand formula ranks", path.name, exc)
+        return None
 
 
 def fitted_ranker() -> LinearRanker | None:
