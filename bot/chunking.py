@@ -46,6 +46,16 @@ _ENDS_ON_MONTH = re.compile(rf"(?:^|\s)(?i:{_MONTHS})\.$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 
+# how a sentence ends: a line that ends otherwise is a heading, not a statement
+_SENTENCE_END = re.compile(r"[.!?:;,\"'\u201d\u2019)\]]$")
+
+
+def is_heading(line: str) -> bool:
+    """A short line that does not end as a sentence does: a title, a kicker, a subhead, a court
+    record's caption ("UNITED STATES DISTRICT COURT, WESTERN DISTRICT OF TENNESSEE")."""
+    return len(line) <= 150 and not _SENTENCE_END.search(line)
+
+
 def paragraphs(body: str) -> list[Span]:
     """Spans of the body's paragraphs (runs of non-blank lines), whitespace trimmed."""
     spans: list[Span] = []

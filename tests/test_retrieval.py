@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.chunking import is_heading
 from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
@@ -331,3 +332,46 @@ def test_another_persons_words_do_not_answer_a_question_for_a_named_persons(
         assert retriever.words_of_another(question, top) is others, question
         if others:
             assert not retriever.answers(question, top)
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("UNITED STATES DISTRICT COURT, WESTERN DISTRICT OF TENNESSEE", True),
+        ("Best news ever", True),
+        ("MEMORANDUM OPINION AND ORDER", True),
+        ("The court sentenced the defendant to life in prison.", False),
+        ('"BEST NEWS EVER!!!!"', False),
+        ("She called it 'the best news.'", False),
+        ("He is a former public defender (and a columnist)", False),
+        ("word " * 40, False),  # a long line without a full stop is prose, not a heading
+    ],
+)
+def test_a_heading_is_a_short_line_that_does_not_end_as_a_sentence(line: str, heading: bool) -> None:
+    assert is_heading(line.strip()) is heading
+
+
+def test_a_heading_never_answers_a_question(tmp_path: Path, fake_embedder: HashEmbedder) -> None:
+    """A court record's caption labels and states nothing: the question it matches is declined,
+    the caption shown as a related passage; the same words as a sentence answer it."""
+    answered = {}
+    for name, first in (
+        ("caption", "UNITED STATES DISTRICT COURT, WESTERN DISTRICT OF TENNESSEE"),
+        (
+            "statement",
+            "The case was heard in the United States District Court, Western District of Tennessee.",
+        ),
+    ):
+        corpus = tmp_path / name
+        corpus.mkdir()
+        write_article(
+            corpus,
+            "opinion.md",
+            f"{first}\n\nThe defendant was found guilty by a jury in 1996.",
+            title="Memorandum opinion",
+        )
+        engine = open_engine(Settings(corpus_dir=corpus, index_dir=tmp_path / f"{name}-index"), fake_embedder)
+        answer = engine.retriever.ask("Which district court heard the case in Tennessee?")
+        assert answer.hits[0].passage.paragraph == 1
+        answered[name] = answer.answered
+    assert answered == {"caption": False, "statement": True}

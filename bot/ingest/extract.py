@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.chunking import BLANK_LINE, paragraphs
+from bot.chunking import BLANK_LINE, is_heading, paragraphs
 
 FETCH_TIMEOUT = 20.0  # seconds for a URL
 MAX_SOURCE_BYTES = 50 << 20
@@ -103,8 +103,8 @@ def from_html(html: str, source: str, url: str | None = None) -> Extracted:
             continue
         if found.title and len(found.paragraphs) < 3 and text == found.title:
             # the headline repeated at the top, and a section label or kicker above it
-            found.removed.extend(p for p in found.paragraphs if _is_heading(p) and len(p.split()) <= 4)
-            found.paragraphs = [p for p in found.paragraphs if not (_is_heading(p) and len(p.split()) <= 4)]
+            found.removed.extend(p for p in found.paragraphs if is_heading(p) and len(p.split()) <= 4)
+            found.paragraphs = [p for p in found.paragraphs if not (is_heading(p) and len(p.split()) <= 4)]
             continue
         if found.author and text.lower() in (f"by {found.author}".lower(), found.author.lower()):
             continue  # the byline
@@ -232,11 +232,6 @@ def from_text(text: str, source: str) -> Extracted:
     if not blocks:
         raise SourceError(f"{source}: the file is empty")
     title = None
-    if len(blocks) > 1 and _is_heading(blocks[0]):  # a first line that is a heading: the title
+    if len(blocks) > 1 and is_heading(blocks[0]):  # a first line that is a heading: the title
         title, blocks = blocks[0].lstrip("# ").strip(), blocks[1:]
     return Extracted(source=source, title=title, paragraphs=blocks)
-
-
-def _is_heading(line: str) -> bool:
-    """A short line that does not end as a sentence does (a title, a kicker, a section label)."""
-    return len(line) <= 150 and not re.search(r"[.!?:;,\"\u201d\u2019)]$", line)

@@ -21,6 +21,7 @@ import numpy as np
 
 from bot.analysis import form_terms, load_reference, question_names, recased, reference_weights, terms
 from bot.answer_types import VALUE_KINDS, decision_held, decision_wanted, wanted_types
+from bot.chunking import is_heading
 from bot.embedding import Embedder
 from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span, Statement
@@ -237,8 +238,10 @@ class Retriever:
     def answers(self, question: str, top: ScoredPassage) -> bool:
         """Whether the top passage answers the question: the fitted decision when the weights
         hold one, else its confidence against the hand threshold; never when the question asks
-        for a named person's words and the answer sentence quotes only others (a wrong speaker)."""
-        if self.words_of_another(question, top):
+        for a named person's words and the answer sentence quotes only others (a wrong speaker),
+        nor when the answer sentence is a heading, which labels and states nothing."""
+        body = self.index.articles[self.index.passages.doc_id(top.row)].body
+        if self.words_of_another(question, top) or is_heading(body[top.answer.start : top.answer.end]):
             return False
         decided = self.descriptions.decides(question, top.row, top.answer)
         if decided is not None:  # "Who is X?", "What is X?" (bot.ranking.definitions)
