@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,13 +140,11 @@ def _fuse(tmp: Path, shape: tuple[int, int]) -> bool:
 
     raw, fused = tmp / "raw.onnx", tmp / "fused.onnx"
     same = False
-    # ONNX Runtime's fusion modules log under their bare module names ("fusion_attention"),
-    # not under "onnxruntime": a warning per layer on a first build, hence logging as a whole
-    was = logging.root.manager.disable
+    quieted: list[tuple[logging.Logger, int]] = []
     try:
         from onnxruntime.transformers import optimizer
 
-        logging.disable(logging.WARNING)
+        quieted = _quiet_fusion_logs(Path(optimizer.__file__).parent)
         heads, width = shape
         optimized = optimizer.optimize_model(
             str(raw), model_type="bert", num_heads=heads, hidden_size=width, opt_level=1
@@ -157,11 +156,26 @@ def _fuse(tmp: Path, shape: tuple[int, int]) -> bool:
     except Exception:  # no fusions for this architecture, or they fail: keep the graph as exported
         same = False
     finally:
-        logging.disable(was)
+        for logger, level in quieted:
+            logger.setLevel(level)
     os.replace(fused if same else raw, tmp / "model.onnx")
     for leftover in (raw, fused):
         leftover.unlink(missing_ok=True)
     return same
+
+
+def _quiet_fusion_logs(package: Path) -> list[tuple[logging.Logger, int]]:
+    """Raise to ERROR the loggers of ONNX Runtime's fusion modules, which log under their bare
+    module names ("fusion_attention"), not under "onnxruntime" (a warning a layer had reached
+    the terminal at a first build); returns each with the level to give back."""
+    quieted = []
+    for name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None)
+        if where and Path(where).parent == package and name in logging.root.manager.loggerDict:
+            logger = logging.getLogger(name)
+            quieted.append((logger, logger.level))
+            logger.setLevel(logging.ERROR)
+    return quieted
 
 
 @contextlib.contextmanager
