@@ -375,3 +375,23 @@ def test_a_heading_never_answers_a_question(tmp_path: Path, fake_embedder: HashE
         assert answer.hits[0].passage.paragraph == 1
         answered[name] = answer.answered
     assert answered == {"caption": False, "statement": True}
+
+
+def test_a_precise_value_asked_for_must_be_in_the_answer_sentence(
+    tmp_path: Path, fake_embedder: HashEmbedder
+) -> None:
+    """ "How old ...", "how many ...", "what year ...": a bold sentence without an age, a count
+    or a year is no answer, however well it matches the rest (it is shown as related)."""
+    answered = {}
+    for name, sentence in (
+        ("without", "Marcus Bell is a former public defender and a columnist for the Ledger."),
+        ("with", "Marcus Bell, 52, is a former public defender and a columnist for the Ledger."),
+    ):
+        corpus = tmp_path / name
+        corpus.mkdir()
+        write_article(corpus, "column.md", f"{sentence}\n\nHe writes about the courts.", title="A column")
+        engine = open_engine(Settings(corpus_dir=corpus, index_dir=tmp_path / f"{name}-index"), fake_embedder)
+        answer = engine.retriever.ask("How old is the columnist Marcus Bell?")
+        assert answer.hits[0].passage.paragraph == 1
+        answered[name] = answer.answered
+    assert answered == {"without": False, "with": True}

@@ -239,9 +239,15 @@ class Retriever:
         """Whether the top passage answers the question: the fitted decision when the weights
         hold one, else its confidence against the hand threshold; never when the question asks
         for a named person's words and the answer sentence quotes only others (a wrong speaker),
-        nor when the answer sentence is a heading, which labels and states nothing."""
+        when the answer sentence is a heading, which labels and states nothing, nor when the
+        question asks for a precise value (an age, a year, a count, a height, a sum) the answer
+        sentence does not hold."""
         body = self.index.articles[self.index.passages.doc_id(top.row)].body
-        if self.words_of_another(question, top) or is_heading(body[top.answer.start : top.answer.end]):
+        sentence = body[top.answer.start : top.answer.end]
+        if self.words_of_another(question, top) or is_heading(sentence):
+            return False
+        precise = decision_wanted(question) & VALUE_KINDS
+        if precise and not decision_held(sentence, precise):
             return False
         decided = self.descriptions.decides(question, top.row, top.answer)
         if decided is not None:  # "Who is X?", "What is X?" (bot.ranking.definitions)
