@@ -242,12 +242,9 @@ class Retriever:
         when the answer sentence is a heading, which labels and states nothing, nor when the
         question asks for a precise value (an age, a year, a count, a height, a sum) the answer
         sentence does not hold."""
-        body = self.index.articles[self.index.passages.doc_id(top.row)].body
-        sentence = body[top.answer.start : top.answer.end]
-        if self.words_of_another(question, top) or is_heading(sentence):
-            return False
-        precise = decision_wanted(question) & VALUE_KINDS
-        if precise and not decision_held(sentence, precise):
+        sentence = self._answer_text(top)
+        row = self.evidence(question, top, sentence)
+        if self.words_of_another(question, top) or is_heading(sentence) or row[COLUMN["value_missing"]]:
             return False
         decided = self.descriptions.decides(question, top.row, top.answer)
         if decided is not None:  # "Who is X?", "What is X?" (bot.ranking.definitions)
@@ -255,27 +252,29 @@ class Retriever:
         decision = self.weights.decision
         if decision is None:
             return top.confidence >= self.weights.threshold
-        row = self.evidence(question, top)
         return bool(decision.probability(row[None, :])[0] >= decision.threshold)
 
     def words_of_another(self, question: str, top: ScoredPassage) -> bool:
         """The question asks for one person's words; the answer sentence quotes only others."""
         return self._speakers.another_speaks(question, self.index.passages.doc_id(top.row), top.answer)
 
-    def evidence(self, question: str, top: ScoredPassage) -> np.ndarray:
+    def evidence(self, question: str, top: ScoredPassage, sentence: str | None = None) -> np.ndarray:
         """The decision's features of one ranked passage, the kind of value asked for read from
-        its answer sentence's text."""
+        its answer sentence's text (``sentence``, when the caller has it already)."""
         row = np.array(top.evidence, dtype=np.float64)
         wanted = decision_wanted(question)
         if wanted:
-            body = self.index.articles[self.index.passages.doc_id(top.row)].body
-            sentence = body[top.answer.start : top.answer.end]
+            sentence = self._answer_text(top) if sentence is None else sentence
             held = decision_held(sentence, wanted)
             row[COLUMN["kind_missing"]] = not held
             row[COLUMN["kind_held"]] = held
             if wanted & VALUE_KINDS:
                 row[COLUMN["value_missing"]] = not decision_held(sentence, wanted & VALUE_KINDS)
         return row
+
+    def _answer_text(self, top: ScoredPassage) -> str:
+        body = self.index.articles[self.index.passages.doc_id(top.row)].body
+        return body[top.answer.start : top.answer.end]
 
     def features(
         self,
