@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.add import main as add
@@ -12,8 +11,7 @@ from bot.config import Settings
 from bot.embedding import HashEmbedder
 from bot.engine import Engine, open_engine
 from bot.models import Article, Hit, Passage, Span
-from bot.ranking.copies import group_copies, margin_beyond_copies, merge_copies
-from bot.ranking.score import COLUMN
+from bot.ranking.copies import group_copies, merge_copies
 from bot.replies import answer_to_json, answer_to_text, ask_reply
 from tests.conftest import DATA, write_article
 
@@ -52,26 +50,6 @@ def test_a_sentence_inside_a_longer_paragraph_is_not_the_same_passage() -> None:
         SHARED + " Her lawyers said she would live with her family in Memphis after her release from prison."
     )
     assert group_copies([_hit("a", SHARED, None, 1.0), _hit("b", longer, None, 0.9)]) == [[0], [1]]
-
-
-def test_the_margin_is_over_other_words_than_the_top_passages_own() -> None:
-    """Three outlets carrying one wire story tie at the top: the answered decision's margin is
-    the top's lead over the best passage that says something else, not 0."""
-    other = "Advocates said thousands of others are serving similar sentences today."
-    texts = [SHARED, SHARED.replace("grandmother", "grandmother,"), SHARED, other, "The zebras met."]
-    passages = [Passage(doc_id=str(i), paragraph=1, start=0, end=len(t), text=t) for i, t in enumerate(texts)]
-    article_of = np.array([0, 1, 2, 3, 4])
-    vectors = np.eye(5, dtype=np.float32)
-    vectors[1] = vectors[2] = vectors[0]  # copies: the same vector
-    rows = np.array([0, 1, 2, 3, 4])
-    scores = np.array([9.0, 9.0, 8.9, 7.5, 1.0])
-    assert margin_beyond_copies(rows, scores, article_of, vectors, passages) == pytest.approx(1.5)
-    # the same words twice in one article are not copies; in two, with nothing else, no margin
-    lead = np.array([9.0, 8.0])
-    assert margin_beyond_copies(rows[:2], lead, np.array([0, 0]), vectors, passages) == 1.0
-    assert margin_beyond_copies(rows[:2], lead, article_of, vectors, passages) == 0.0
-    assert margin_beyond_copies(rows[:3], scores[:3], article_of, vectors, passages) == 0.0
-    assert margin_beyond_copies(rows[:1], scores[:1], article_of, vectors, passages) == 0.0
 
 
 @pytest.fixture
@@ -129,18 +107,3 @@ def test_a_syndicated_copy_is_one_hit_with_also_in(two_outlets: Engine) -> None:
 def test_no_also_in_key_without_copies(two_outlets: Engine) -> None:
     record = answer_to_json(two_outlets.retriever.ask("When did the zebra committee meet?"))
     assert record["hits"] and all("also_in" not in h for h in record["hits"][:1])
-
-
-def test_the_ranked_top_weighs_its_margin_over_other_words(two_outlets: Engine) -> None:
-    retriever = two_outlets.retriever
-    question = "What did Johnson say in the statement released by her lawyers?"
-    ranked = retriever.rank(question, retriever.embedder.embed([question])[0])
-    top, second = ranked[0], ranked[1]
-    assert retriever.index.passages[top.row].text == retriever.index.passages[second.row].text  # the copy
-    beyond = next(
-        r
-        for r in ranked[2:]
-        if retriever.index.passages[r.row].text != retriever.index.passages[top.row].text
-    )
-    margin = top.evidence[COLUMN["margin"]]
-    assert margin == pytest.approx(top.score - beyond.score) and margin > top.score - second.score

@@ -19,6 +19,7 @@ from bot.ranking.decision import (
     cross_validated,
     decision_from_json,
     fit_logistic,
+    kept_by,
     rates,
 )
 from bot.ranking.score import COLUMN, evidence
@@ -143,8 +144,10 @@ def test_the_threshold_weighs_a_false_answer_above_a_declined_question() -> None
     assert rates(p, y, groups, 0.6) == {"a": (0.75, 0.75), "b": (0.75, 0.75)}
     assert choose_threshold(p, y, groups, cost=1.0) == 0.35  # 0.35 to 0.55 tie with 0.65: the lowest
     assert choose_threshold(p, y, groups, cost=2.0) == 0.65  # a false answer dearer: above 0.62
-    # ... among the thresholds allowed
-    assert choose_threshold(p, y, groups, cost=2.0, allowed=(0.35, 0.6)) == 0.35
+    # ... unless that would decline what the development file answers at 0.5
+    allowed = kept_by(np.array([0.6, 0.1]), np.array([1.0, 0.0]))
+    assert max(allowed) == 0.6 and min(allowed) == min(THRESHOLDS)
+    assert choose_threshold(p, y, groups, cost=2.0, allowed=allowed) == 0.35
     assert choose_threshold(p, y, groups, allowed=()) == 0.5
 
 

@@ -112,9 +112,10 @@ def test_the_library_questions_with_the_real_model(tmp_path: Path) -> None:
     report = reports["report"].metrics()
     # with the fitted answered decision: a declined question shows two related passages, not three
     assert report["hit@3"] >= 0.68
-    # measured 2026-12-04: declined 0.82, answered 0.62 (the decision's threshold is the cost's
-    # choice, 0.65, since then: three in-scope questions more declined; at 0.55, 0.82 and 0.72)
-    assert report["declined_off_topic"] >= 0.8 and report["answered_in_scope"] >= 0.6, reports[
+    # measured 2026-12-03: declined 0.82, answered 0.72 (the decision's threshold is chosen
+    # since then with a false answer costing twice a declined question: one more not-covered
+    # question declined, two more in-scope ones; before, 0.73 and 0.78)
+    assert report["declined_off_topic"] >= 0.8 and report["answered_in_scope"] >= 0.7, reports[
         "report"
     ].misses
 

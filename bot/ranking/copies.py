@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -28,11 +27,14 @@ SAME_PASSAGE = 0.8
 NEAR_COSINE = 0.9
 
 
-def same_passage(
+def group_rows(
     articles: Sequence[int], vectors: np.ndarray | None, text: Callable[[int], str]
-) -> Callable[[int, int], bool]:
-    """Whether passages i and j (by position: their article numbers, vectors and text) are the
-    same passage in different articles; each passage's shingles are read once, when needed."""
+) -> list[list[int]]:
+    """Passages (best first: their article numbers, their vectors, and their text by position)
+    as groups of the same passage in different articles: lists of positions, each in rank
+    order, the groups in the order of their best member."""
+    near = vectors @ vectors.T if vectors is not None and len(vectors) else None
+    groups: list[list[int]] = []
     marks: dict[int, set[int]] = {}
 
     def mark(i: int) -> set[int]:
@@ -40,57 +42,20 @@ def same_passage(
             marks[i] = shingles(text(i))
         return marks[i]
 
-    def same(i: int, j: int) -> bool:
-        if articles[i] == articles[j]:
-            return False
-        if vectors is not None and float(vectors[i] @ vectors[j]) < NEAR_COSINE:
-            return False
-        mine, theirs = mark(i), mark(j)
-        return min(similarity(mine, theirs), similarity(theirs, mine)) >= SAME_PASSAGE
-
-    return same
-
-
-def group_rows(
-    articles: Sequence[int], vectors: np.ndarray | None, text: Callable[[int], str]
-) -> list[list[int]]:
-    """Passages (best first: their article numbers, their vectors, and their text by position)
-    as groups of the same passage in different articles: lists of positions, each in rank
-    order, the groups in the order of their best member."""
-    same = same_passage(articles, vectors, text)
-    groups: list[list[int]] = []
     for i in range(len(articles)):
         for group in groups:
+            first = group[0]
             if any(articles[j] == articles[i] for j in group):
                 continue
-            if same(i, group[0]):
+            if near is not None and near[i, first] < NEAR_COSINE:
+                continue
+            mine, theirs = mark(i), mark(first)
+            if min(similarity(mine, theirs), similarity(theirs, mine)) >= SAME_PASSAGE:
                 group.append(i)
                 break
         else:
             groups.append([i])
     return groups
-
-
-COPIES_MARGIN = 10  # candidates read for the top one's margin over words other than its own
-
-
-def margin_beyond_copies(
-    rows: np.ndarray, scores: np.ndarray, article_of: np.ndarray, vectors: np.ndarray, passages: Any
-) -> float:
-    """The best candidate's score (``rows[0]``, the candidates' passage rows best first, with
-    their ``scores``) minus the best of the others that are not its own words in another article
-    (a syndicated copy, the same statement quoted): the margin the answered decision weighs,
-    which three copies of one wire story would otherwise make 0. 0.0 when every other candidate
-    is such a copy, or there is none."""
-    same = same_passage(
-        article_of[rows].tolist(),
-        vectors[rows].astype(np.float32, copy=False),
-        lambda i: passages[int(rows[i])].text,
-    )
-    for i in range(1, len(rows)):
-        if not same(0, i):
-            return float(scores[0] - scores[i])
-    return 0.0
 
 
 def group_copies(hits: Sequence[Hit]) -> list[list[int]]:

@@ -171,6 +171,17 @@ def rates(
     return out
 
 
+def kept_by(p: np.ndarray, y: np.ndarray) -> tuple[float, ...]:
+    """The thresholds of THRESHOLDS that answer as many of the examples labelled 1 and decline as
+    many of the others as 0.5 does (the development file's figures must not move)."""
+
+    def counts(t: float) -> tuple[int, int]:
+        return int(np.sum(p[y == 1] >= t)), int(np.sum(p[y == 0] < t))
+
+    at_half = counts(0.5)
+    return tuple(t for t in THRESHOLDS if all(a >= b for a, b in zip(counts(t), at_half, strict=True)))
+
+
 def choose_threshold(
     p: np.ndarray,
     y: np.ndarray,

@@ -27,9 +27,8 @@ from bot.index import Index
 from bot.models import Answer, Hit, Passage, Span, Statement
 from bot.questions import Question, echo, make_question
 from bot.ranking import features as feat
-from bot.ranking.clock import Clock
 from bot.ranking.context import ArticleContext, Reading
-from bot.ranking.copies import COPIES_MARGIN, group_rows, margin_beyond_copies, one_hit
+from bot.ranking.copies import group_rows, one_hit
 from bot.ranking.definitions import Descriptions
 from bot.ranking.differ import asked_kind, disagreement
 from bot.ranking.score import COLUMN, MODES, order, score
@@ -205,7 +204,7 @@ class Retriever:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        clock = Clock(timings)
+        clock = _Clock(timings)
         found = self.features(
             question,
             query,
@@ -218,16 +217,11 @@ class Retriever:
             return []
         scores = score(found, self.weights, mode)
         answers = self._sentence_spans[found.sentences[scores.answer]]
-        positions = by_score = order(scores, found.rows).tolist()
+        positions = order(scores, found.rows).tolist()
         # "Who is X?", "What is X?": a passage that says who or what X is comes first
         described: dict[int, Span] = {}
         if mode == "hybrid":
             positions, described = self.descriptions.put_first(question, found.rows, positions)
-        if positions and positions[0] == by_score[0]:  # its margin over other words than its own
-            head = by_score[:COPIES_MARGIN]
-            scores.evidence[head[0], COLUMN["margin"]] = margin_beyond_copies(
-                found.rows[head], scores.score[head], self._article_of, self._vectors, self.index.passages
-            )
         scored = [
             ScoredPassage(
                 row=int(found.rows[i]),
@@ -290,10 +284,10 @@ class Retriever:
         mode: str = "hybrid",
         candidates: int = 100,
         only: np.ndarray | None = None,
-        clock: Clock | None = None,
+        clock: _Clock | None = None,
     ) -> feat.Features | None:
         """The candidates of a cleaned question and their features (None: no candidate)."""
-        clock = clock or Clock(None)
+        clock = clock or _Clock(None)
         index = self.index
         query_terms = terms(question)
         weights = {t: self._keyword.idf(t) for t in query_terms}
@@ -428,6 +422,20 @@ class Retriever:
         passage: Passage = self.index.passages[scored.row]
         article = self.index.articles[passage.doc_id]
         return Hit(passage=passage, article=article, score=scored.score, answer=scored.answer)
+
+
+class _Clock:
+    """Adds the seconds since the last lap to ``timings[name]`` (a no-op without timings)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 @functools.lru_cache(maxsize=8)
