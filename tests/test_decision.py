@@ -110,8 +110,15 @@ def test_a_fitted_file_for_other_features_is_not_used_and_says_so(
     damaged = tmp_path / "ranker.json"
     damaged.write_text('{"features": [', encoding="utf-8")
     assert ranker._fitted(damaged, ranker.RANK_FEATURES) is None
+    sentences = tmp_path / "sentence.json"
+    sentences.write_text(
+        json.dumps({"features": ["x"], "coefficients": [1.0], "mean": [0.0], "scale": [1.0]})
+    )
+    assert ranker._fitted(sentences, ranker.SENTENCE_FEATURES) is None
     lines = [r.getMessage() for r in caplog.records if r.name == "casebot"]
-    assert len(lines) == 2 and "decision.json not used" in lines[0] and "ranker.json not used" in lines[1]
+    assert len(lines) == 3 and "decision.json not used" in lines[0] and "ranker.json not used" in lines[1]
+    # each line names the command that refits its own file
+    assert "run python -m bot.fit --sentences" in lines[2] and "other features" in lines[2]
 
 
 def test_the_words_asking_for_a_kind_of_answer_are_not_its_focus() -> None:

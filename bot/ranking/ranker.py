@@ -181,13 +181,17 @@ def ranker_to_json(r: LinearRanker, features: tuple[str, ...] = RANK_FEATURES) -
 
 def ranker_from_json(data: dict[str, Any], features: tuple[str, ...] = RANK_FEATURES) -> LinearRanker:
     if list(data["features"]) != list(features):
-        raise ValueError("a ranking file was fitted for other features: run python -m bot.fit --ranker")
+        raise ValueError("it was fitted for other features")
     return LinearRanker(
         tuple(float(c) for c in data["coefficients"]),
         tuple(float(m) for m in data["mean"]),
         tuple(float(s) for s in data["scale"]),
         str(data.get("model", "")),
     )
+
+
+# the bot.fit flag that writes each ranking file
+REFIT = {RANKER_FILE.name: "--ranker", SENTENCE_FILE.name: "--sentences", QUOTE_FILE.name: "--quotes"}
 
 
 @lru_cache(maxsize=3)
@@ -200,7 +204,10 @@ def _fitted(path: Path, features: tuple[str, ...]) -> LinearRanker | None:
     try:
         return ranker_from_json(json.loads(path.read_text(encoding="utf-8")), features)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        logging.getLogger("casebot").warning("%s not used (%s): the hand formula ranks", path.name, exc)
+        refit = f"python -m bot.fit {REFIT.get(path.name, '')}".rstrip()
+        logging.getLogger("casebot").warning(
+            "%s not used (%s: run %s): the hand formula ranks", path.name, exc, refit
+        )
         return None
 
 
